@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Engagement.Host.Hosting;
+
+/// <summary>Installs the repository's npm packages (Azurite, MailDev, test clients) on first use.</summary>
+public static class NodeTools
+{
+    private static readonly SemaphoreSlim InstallGate = new(1, 1);
+
+    /// <summary>Path of an installed package's file, installing the packages first when missing.</summary>
+    public static async Task<string> RequireAsync(string relativePath, CancellationToken cancellationToken = default)
+    {
+        var path = Path.Combine(RepoPaths.Root, "node_modules", relativePath);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        await InstallGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                await InstallAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            InstallGate.Release();
+        }
+
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"npm installed the packages but {relativePath} is still missing.");
+    }
+
+    private static async Task InstallAsync(CancellationToken cancellationToken)
+    {
+        var hasLock = File.Exists(Path.Combine(RepoPaths.Root, "package-lock.json"));
+        var start = new ProcessStartInfo("npm")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { hasLock ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start npm; is Node.js installed?");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"npm {start.ArgumentList[0]} failed ({process.ExitCode}): {(await errors).Trim()} {(await output).Trim()}");
+        }
+    }
+}

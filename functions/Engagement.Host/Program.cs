@@ -1,0 +1,3 @@
+using Engagement.Host.Cli;
+
+return await EngageCommandLine.RunAsync(args);

@@ -1,0 +1,32 @@
+namespace Engagement.Core.Tracking;
+
+/// <summary>Decides when an event happened from the times a client reports.</summary>
+public static class EventTimestamps
+{
+    /// <summary>
+    /// The event time. A client's clock may be wrong, but the gap between when it says the event happened
+    /// and when it says it sent it is trustworthy, so with both known the time is
+    /// <c>receivedAt - (sentAt - originalTimestamp)</c>. Without <c>sentAt</c> the client's time stands;
+    /// with no client time at all, the receive time.
+    /// </summary>
+    /// <param name="timestamp">The event's <c>timestamp</c>.</param>
+    /// <param name="originalTimestamp">The event's <c>originalTimestamp</c>, used when <paramref name="timestamp"/> is absent.</param>
+    /// <param name="sentAt">When the client sent the request.</param>
+    /// <param name="receivedAt">When the request arrived.</param>
+    public static DateTimeOffset Resolve(DateTimeOffset? timestamp, DateTimeOffset? originalTimestamp, DateTimeOffset? sentAt, DateTimeOffset receivedAt)
+    {
+        var clientTime = timestamp ?? originalTimestamp;
+        if (clientTime is null)
+        {
+            return receivedAt;
+        }
+
+        if (sentAt is null)
+        {
+            return clientTime.Value.ToUniversalTime();
+        }
+
+        var delay = sentAt.Value - clientTime.Value;
+        return (receivedAt - delay).ToUniversalTime();
+    }
+}

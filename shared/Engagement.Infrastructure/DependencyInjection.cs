@@ -1,0 +1,86 @@
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Engagement.Core.Identity;
+using Engagement.Infrastructure.Ads;
+using Engagement.Infrastructure.DeadLetters;
+using Engagement.Infrastructure.Health;
+using Engagement.Infrastructure.Ingestion;
+using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Sources;
+using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Streaming;
+using Engagement.Infrastructure.Tracking;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Engagement.Infrastructure;
+
+/// <summary>Registers the adapters; both hosts call this and differ only in how triggers reach the services.</summary>
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Adds storage clients, stores, ingestion, tracking intake and the self-hosted stream. A host whose stream is
+    /// not the Storage queue registers its own <see cref="IEventStreamProducer"/> before calling this.
+    /// </summary>
+    public static IServiceCollection AddEngagementInfrastructure(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString) || !string.IsNullOrWhiteSpace(o.AccountName), "Set Storage:ConnectionString or Storage:AccountName.")
+            .ValidateOnStart();
+        services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdFeedOptions>().BindConfiguration(AdFeedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
+        services.AddAzureClients(clients =>
+        {
+            if (!string.IsNullOrWhiteSpace(storage.ConnectionString))
+            {
+                clients.AddTableServiceClient(storage.ConnectionString);
+                clients.AddBlobServiceClient(storage.ConnectionString);
+                clients.AddQueueServiceClient(storage.ConnectionString).ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.Base64);
+            }
+            else if (!string.IsNullOrWhiteSpace(storage.AccountName))
+            {
+                clients.AddTableServiceClient(new Uri($"https://{storage.AccountName}.table.core.windows.net"));
+                clients.AddBlobServiceClient(new Uri($"https://{storage.AccountName}.blob.core.windows.net"));
+                clients.AddQueueServiceClient(new Uri($"https://{storage.AccountName}.queue.core.windows.net")).ConfigureOptions(o => o.MessageEncoding = QueueMessageEncoding.Base64);
+                clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = storage.ManagedIdentityClientId }));
+            }
+        });
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new Pseudonymizer(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.PseudonymSecret));
+        services.AddSingleton<EngagementStorage>();
+        services.AddSingleton<DeadLetterStore>();
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<ProfileStore>();
+        services.AddSingleton<IdentityResolver>();
+        services.AddSingleton<IngestionHandler>();
+        services.AddSingleton<ProfileQuery>();
+        services.AddSingleton<StreamDelivery>();
+        services.AddSingleton<QueueStreamConsumer>();
+        services.AddSingleton<SourceRegistry>();
+        services.AddSingleton<TrackingIntake>();
+        services.AddSingleton<HealthProbe>();
+        services.AddSingleton<AdImporter>();
+        services.TryAddSingleton<IEventStreamProducer, QueueEventStreamProducer>();
+        return services;
+    }
+}
+
+/// <summary>The ad-server feed.</summary>
+public sealed class AdFeedOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "AdFeed";
+
+    /// <summary>The source name ad records are attributed to.</summary>
+    [System.ComponentModel.DataAnnotations.Required]
+    public string SourceId { get; set; } = "ad-server";
+}

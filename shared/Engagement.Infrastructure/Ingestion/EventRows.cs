@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Engagement.Core.Events;
+using Engagement.Core.Profiles;
+using Engagement.Infrastructure.Storage;
+
+namespace Engagement.Infrastructure.Ingestion;
+
+/// <summary>How events and activity summaries map to table rows.</summary>
+internal static class EventRows
+{
+    public const string ActivityRowKey = "activity";
+    public const string EventRowPrefix = "ev";
+
+    /// <summary>
+    /// The row key of an event: its message id, so a redelivered event meets its own row. Ids with characters a
+    /// row key cannot hold are hashed.
+    /// </summary>
+    public static string RowKeyOf(string messageId)
+    {
+        var safe = messageId.Length <= 200 && messageId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '~');
+        return safe
+            ? EventRowPrefix + "_" + messageId
+            : EventRowPrefix + "h_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)));
+    }
+
+    public static TableEntity ToEntity(string partitionKey, EngagementEvent ev)
+    {
+        var entity = new TableEntity(partitionKey, RowKeyOf(ev.MessageId))
+        {
+            ["Kind"] = ev.Kind.ToWireName(),
+            ["MessageId"] = ev.MessageId,
+            ["SourceId"] = ev.SourceId,
+            ["OccurredAt"] = ev.Timestamp,
+            ["ReceivedAt"] = ev.ReceivedAt,
+            ["Identified"] = ev.UserId is not null,
+        };
+        Set(entity, "Name", ev.Name);
+        Set(entity, "GroupId", ev.GroupId);
+        Set(entity, "Properties", ev.PropertiesJson);
+        Set(entity, "Context", ev.ContextJson);
+        // Trait values are personal data kept only in the profile; the event row records which traits changed.
+        Set(entity, "TraitNames", TraitNames(ev.TraitsJson));
+        if (ev.Page is { } page)
+        {
+            Set(entity, "Url", page.Url);
+            Set(entity, "Path", page.Path);
+            Set(entity, "Host", page.Host);
+            Set(entity, "Title", page.Title);
+            Set(entity, "Referrer", page.Referrer);
+            Set(entity, "Tokens", page.Tokens.Count == 0 ? null : string.Join(' ', page.Tokens));
+        }
+
+        if (ev.Ad is { } ad)
+        {
+            entity["Domain"] = ad.Domain;
+            entity["Campaign"] = ad.Campaign;
+            Set(entity, "Placement", ad.Placement);
+            Set(entity, "Creative", ad.Creative);
+            entity["VisibleSeconds"] = ad.VisibleSeconds;
+            entity["CostEur"] = (double)ad.CostEur;
+        }
+
+        return entity;
+    }
+
+    public static TableEntity ToEntity(string partitionKey, ActivitySummary summary)
+    {
+        var entity = new TableEntity(partitionKey, ActivityRowKey)
+        {
+            ["EventCount"] = summary.EventCount,
+            ["FirstSeen"] = summary.FirstSeen,
+            ["LastSeen"] = summary.LastSeen,
+        };
+        ChunkedJson.Write(entity, "Summary", JsonSerializer.Serialize(summary, EngagementJson.Default.ActivitySummary));
+        return entity;
+    }
+
+    public static ActivitySummary ToSummary(TableEntity entity) =>
+        ChunkedJson.Read(entity, "Summary") is { } json
+            ? JsonSerializer.Deserialize(json, EngagementJson.Default.ActivitySummary) ?? new ActivitySummary()
+            : new ActivitySummary();
+
+    private static string? TraitNames(string? traitsJson)
+    {
+        if (traitsJson is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(traitsJson);
+        return document.RootElement.ValueKind == JsonValueKind.Object
+            ? string.Join(',', document.RootElement.EnumerateObject().Select(p => p.Name))
+            : null;
+    }
+
+    private static void Set(TableEntity entity, string name, string? value)
+    {
+        if (value is not null)
+        {
+            entity[name] = value;
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Engagement.Core.Events;
+using Engagement.Core.Profiles;
+using Engagement.Infrastructure.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Engagement.Infrastructure.Ingestion;
+
+/// <summary>What happened to the events of one partition.</summary>
+/// <param name="Stored">New events written.</param>
+/// <param name="Duplicates">Events already stored (redelivered or sent twice).</param>
+/// <param name="Rejected">Events the table refused, with the reason, to be dead-lettered.</param>
+internal sealed record PartitionOutcome(int Stored, int Duplicates, IReadOnlyList<(EngagementEvent Event, string Reason)> Rejected);
+
+/// <summary>
+/// Writes one identity's events together with its activity summary in the same table transaction, so either both
+/// change or neither does: a counter can never count an event twice, and a half-failed batch converges on redelivery.
+/// </summary>
+public sealed partial class EventStore(EngagementStorage storage, IOptions<IngestionOptions> options, ILogger<EventStore> logger)
+{
+    // One transaction holds at most 100 entities and 4 MiB; one slot is the activity row.
+    private const int MaxEventsPerTransaction = 99;
+    private const int MaxTransactionChars = 1_500_000;
+    private const int MaxAttempts = 12;
+
+    private readonly LruCache<string, CachedActivity> _cache = new(options.Value.ActivityCacheSize);
+
+    internal async Task<PartitionOutcome> WritePartitionAsync(string partitionKey, IReadOnlyList<EngagementEvent> events, CancellationToken cancellationToken = default)
+    {
+        int stored = 0, duplicates = 0;
+        var rejected = new List<(EngagementEvent, string)>();
+        var unique = events.DistinctBy(e => EventRows.RowKeyOf(e.MessageId)).ToList();
+        duplicates += events.Count - unique.Count;
+
+        var activity = await LoadActivityAsync(partitionKey, cancellationToken);
+        foreach (var chunk in Chunk(partitionKey, unique))
+        {
+            var pending = chunk;
+            for (var attempt = 1; pending.Count > 0; attempt++)
+            {
+                if (attempt > MaxAttempts)
+                {
+                    throw new InvalidOperationException($"Partition {partitionKey} could not be written after {MaxAttempts} attempts.");
+                }
+
+                var summary = activity.Summary();
+                foreach (var (ev, _) in pending)
+                {
+                    summary.Apply(ev);
+                }
+
+                var activityEntity = EventRows.ToEntity(partitionKey, summary);
+                var actions = pending.Select(p => new TableTransactionAction(TableTransactionActionType.Add, p.Entity)).ToList();
+                actions.Add(activity.ETag is { } etag
+                    ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, activityEntity, etag)
+                    : new TableTransactionAction(TableTransactionActionType.Add, activityEntity));
+                try
+                {
+                    var response = await storage.Events.SubmitTransactionAsync(actions, cancellationToken);
+                    var newEtag = response.Value[^1].Headers.ETag;
+                    activity = new CachedActivity(newEtag, JsonSerializer.Serialize(summary, EngagementJson.Default.ActivitySummary));
+                    if (newEtag is null)
+                    {
+                        _cache.Remove(partitionKey);
+                        activity = await LoadActivityAsync(partitionKey, cancellationToken, useCache: false);
+                    }
+                    else
+                    {
+                        _cache.Set(partitionKey, activity);
+                    }
+
+                    stored += pending.Count;
+                    pending = [];
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex is { } index && index < pending.Count)
+                {
+                    // Some events are already stored: find them all at once rather than one conflict at a time.
+                    var existing = await ExistingRowKeysAsync(partitionKey, pending.Select(p => p.Entity.RowKey), cancellationToken);
+                    if (existing.Count == 0)
+                    {
+                        existing.Add(pending[index].Entity.RowKey);
+                    }
+
+                    duplicates += pending.Count(p => existing.Contains(p.Entity.RowKey));
+                    pending = pending.Where(p => !existing.Contains(p.Entity.RowKey)).ToList();
+                    activity = await LoadActivityAsync(partitionKey, cancellationToken, useCache: false);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+                {
+                    // Another writer changed the activity row: start again from what is stored.
+                    LogActivityConflict(logger, partitionKey, ex.Status);
+                    activity = await LoadActivityAsync(partitionKey, cancellationToken, useCache: false);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 400 && ex.FailedTransactionActionIndex is { } index && index < pending.Count)
+                {
+                    rejected.Add((pending[index].Event, $"The table refused the event: {ex.ErrorCode} {FirstLine(ex.Message)}"));
+                    pending = pending.Where((_, i) => i != index).ToList();
+                }
+            }
+        }
+
+        return new PartitionOutcome(stored, duplicates, rejected);
+    }
+
+    /// <summary>The activity summary of one identity, or null when it has none.</summary>
+    public async Task<ActivitySummary?> GetActivityAsync(string identityKey, CancellationToken cancellationToken = default)
+    {
+        var response = await storage.Events.GetEntityIfExistsAsync<TableEntity>(identityKey, EventRows.ActivityRowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? EventRows.ToSummary(response.Value!) : null;
+    }
+
+    /// <summary>Forgets cached activity rows (after another process changed them, as tests and tools do).</summary>
+    public void ForgetCache() => _cache.Clear();
+
+    private async Task<CachedActivity> LoadActivityAsync(string partitionKey, CancellationToken cancellationToken, bool useCache = true)
+    {
+        if (useCache && _cache.TryGet(partitionKey, out var cached))
+        {
+            return cached;
+        }
+
+        var response = await storage.Events.GetEntityIfExistsAsync<TableEntity>(partitionKey, EventRows.ActivityRowKey, cancellationToken: cancellationToken);
+        var activity = response.HasValue
+            ? new CachedActivity(response.Value!.ETag, JsonSerializer.Serialize(EventRows.ToSummary(response.Value), EngagementJson.Default.ActivitySummary))
+            : CachedActivity.None;
+        _cache.Set(partitionKey, activity);
+        return activity;
+    }
+
+    private async Task<HashSet<string>> ExistingRowKeysAsync(string partitionKey, IEnumerable<string> rowKeys, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in rowKeys.Chunk(20))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}") + " and (" +
+                string.Join(" or ", group.Select(rk => TableClient.CreateQueryFilter($"RowKey eq {rk}"))) + ")";
+            await foreach (var entity in storage.Events.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                found.Add(entity.RowKey);
+            }
+        }
+
+        return found;
+    }
+
+    private static IEnumerable<List<(EngagementEvent Event, TableEntity Entity)>> Chunk(string partitionKey, IEnumerable<EngagementEvent> events)
+    {
+        var chunk = new List<(EngagementEvent, TableEntity)>();
+        var chars = 0;
+        foreach (var ev in events.OrderBy(e => e.Timestamp))
+        {
+            var entity = EventRows.ToEntity(partitionKey, ev);
+            var size = (ev.PropertiesJson?.Length ?? 0) + (ev.ContextJson?.Length ?? 0) + 1024;
+            if (chunk.Count == MaxEventsPerTransaction || (chunk.Count > 0 && chars + size > MaxTransactionChars))
+            {
+                yield return chunk;
+                chunk = [];
+                chars = 0;
+            }
+
+            chunk.Add((ev, entity));
+            chars += size;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0];
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Activity row of {PartitionKey} changed underneath (HTTP {Status}); retrying")]
+    private static partial void LogActivityConflict(ILogger logger, string partitionKey, int status);
+
+    private sealed record CachedActivity(ETag? ETag, string? SummaryJson)
+    {
+        public static CachedActivity None { get; } = new(null, null);
+
+        public ActivitySummary Summary() =>
+            SummaryJson is null ? new ActivitySummary() : JsonSerializer.Deserialize(SummaryJson, EngagementJson.Default.ActivitySummary)!;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Engagement.Core.Identity;
+using Engagement.Core.Profiles;
+using Engagement.Infrastructure.Storage;
+
+namespace Engagement.Infrastructure.Profiles;
+
+/// <summary>Profiles and the identity links that say which profile an identity belongs to.</summary>
+public sealed class ProfileStore(EngagementStorage storage)
+{
+    private const string ProfileRowKey = "profile";
+    private const string LinkRowKey = "link";
+    private const int MaxForwards = 8;
+    private const int MaxAttempts = 10;
+
+    /// <summary>The profile an identity key belongs to (following merges), or null.</summary>
+    public async Task<ProfileDocument?> FindByIdentityAsync(IdentityKey identity, CancellationToken cancellationToken = default)
+    {
+        var link = await storage.IdentityLinks.GetEntityIfExistsAsync<TableEntity>(identity.Value, LinkRowKey, cancellationToken: cancellationToken);
+        if (!link.HasValue)
+        {
+            return null;
+        }
+
+        return await GetAsync(link.Value!.GetString("ProfileKey"), cancellationToken);
+    }
+
+    /// <summary>A profile by key, following merge forwards; null when absent.</summary>
+    public async Task<ProfileDocument?> GetAsync(string profileKey, CancellationToken cancellationToken = default)
+    {
+        for (var hop = 0; hop < MaxForwards; hop++)
+        {
+            var (profile, _) = await ReadAsync(profileKey, cancellationToken);
+            if (profile?.MergedInto is not { } next)
+            {
+                return profile;
+            }
+
+            profileKey = next;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Reads, changes and writes a profile with optimistic concurrency, retrying on conflict. The change must be a
+    /// merge that may safely run again; it creates the profile when absent.
+    /// </summary>
+    public async Task<ProfileDocument> UpdateAsync(string profileKey, Action<ProfileDocument> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (profile, etag) = await ReadAsync(profileKey, cancellationToken);
+            profile ??= new ProfileDocument { ProfileKey = profileKey };
+            change(profile);
+            try
+            {
+                var entity = ToEntity(profile);
+                if (etag is { } e)
+                {
+                    await storage.Profiles.UpdateEntityAsync(entity, e, TableUpdateMode.Replace, cancellationToken);
+                }
+                else
+                {
+                    await storage.Profiles.AddEntityAsync(entity, cancellationToken);
+                }
+
+                return profile;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // Changed by another writer since the read: read again and reapply.
+            }
+        }
+    }
+
+    /// <summary>Points an identity at a profile.</summary>
+    public async Task LinkAsync(IdentityKey identity, string profileKey, CancellationToken cancellationToken = default)
+    {
+        var entity = new TableEntity(identity.Value, LinkRowKey) { ["ProfileKey"] = profileKey };
+        await storage.IdentityLinks.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>The profile key an identity is linked to, without reading the profile.</summary>
+    public async Task<string?> LinkedProfileKeyAsync(IdentityKey identity, CancellationToken cancellationToken = default)
+    {
+        var link = await storage.IdentityLinks.GetEntityIfExistsAsync<TableEntity>(identity.Value, LinkRowKey, cancellationToken: cancellationToken);
+        return link.HasValue ? link.Value!.GetString("ProfileKey") : null;
+    }
+
+    private async Task<(ProfileDocument? Profile, ETag? ETag)> ReadAsync(string profileKey, CancellationToken cancellationToken)
+    {
+        var response = await storage.Profiles.GetEntityIfExistsAsync<TableEntity>(profileKey, ProfileRowKey, cancellationToken: cancellationToken);
+        if (!response.HasValue)
+        {
+            return (null, null);
+        }
+
+        var json = ChunkedJson.Read(response.Value!, "Document");
+        var profile = json is null ? null : JsonSerializer.Deserialize(json, EngagementJson.Default.ProfileDocument);
+        return (profile, response.Value!.ETag);
+    }
+
+    private static TableEntity ToEntity(ProfileDocument profile)
+    {
+        // Contact points are columns of the profile row (the only place they are kept) so campaigns can read them cheaply.
+        var entity = new TableEntity(profile.ProfileKey, ProfileRowKey)
+        {
+            ["UserId"] = profile.UserId,
+            ["Email"] = profile.Email,
+            ["Phone"] = profile.Phone,
+            ["MergedInto"] = profile.MergedInto,
+        };
+        ChunkedJson.Write(entity, "Document", JsonSerializer.Serialize(profile, EngagementJson.Default.ProfileDocument));
+        return entity;
+    }
+}

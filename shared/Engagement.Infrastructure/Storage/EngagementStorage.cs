@@ -1,0 +1,60 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+
+namespace Engagement.Infrastructure.Storage;
+
+/// <summary>The tables, containers and queues of one deployment.</summary>
+public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion)
+{
+    /// <summary>Events, and per identity its activity row. PartitionKey = pseudonymous identity key.</summary>
+    public TableClient Events { get; } = tables.GetTableClient("events");
+
+    /// <summary>Profiles. PartitionKey = profile key.</summary>
+    public TableClient Profiles { get; } = tables.GetTableClient("profiles");
+
+    /// <summary>Identity → profile links. PartitionKey = identity key.</summary>
+    public TableClient IdentityLinks { get; } = tables.GetTableClient("identitylinks");
+
+    /// <summary>Tracking sources and their key hashes.</summary>
+    public TableClient Sources { get; } = tables.GetTableClient("sources");
+
+    /// <summary>Dead letters: events and stream messages that could not be accepted or stored, with the reason.</summary>
+    public BlobContainerClient DeadLetters { get; } = blobs.GetBlobContainerClient("deadletter");
+
+    /// <summary>Claim checks: stream payloads too large for a queue message or an event.</summary>
+    public BlobContainerClient StreamPayloads { get; } = blobs.GetBlobContainerClient("stream");
+
+    /// <summary>The self-hosted event stream.</summary>
+    public QueueClient StreamQueue { get; } = queues.GetQueueClient(ingestion.Value.QueueName);
+
+    /// <summary>The table service, for health checks.</summary>
+    public TableServiceClient TableService => tables;
+
+    /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources })
+        {
+            await CreateTableAsync(table, cancellationToken);
+        }
+
+        await DeadLetters.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await StreamPayloads.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await StreamQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    private static async Task CreateTableAsync(TableClient table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Created by another instance at the same moment.
+        }
+    }
+}

@@ -61,6 +61,7 @@ public static class DependencyInjection
         services.AddSingleton<EventStore>();
         services.AddSingleton<ProfileStore>();
         services.AddSingleton<IdentityResolver>();
+        services.AddSingleton<IngestionMetrics>();
         services.AddSingleton<IngestionHandler>();
         services.AddSingleton<ProfileQuery>();
         services.AddSingleton<StreamDelivery>();

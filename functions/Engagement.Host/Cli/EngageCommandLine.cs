@@ -1,15 +1,206 @@
 using System.CommandLine;
+using System.Text.Json;
+using Engagement.Host.Demo;
+using Engagement.Host.Hosting;
+using Engagement.Infrastructure;
+using Engagement.Infrastructure.Ads;
+using Engagement.Infrastructure.DeadLetters;
+using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Sources;
+using Microsoft.Extensions.Options;
 
 namespace Engagement.Host.Cli;
 
-/// <summary>The <c>engage</c> command line.</summary>
+/// <summary>The <c>engage</c> command line: the self-hosted runtime and the admin's tools.</summary>
 public static class EngageCommandLine
 {
-    /// <summary>Runs the command line; returns the exit code.</summary>
+    private static readonly JsonSerializerOptions PrettyJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Runs the command line; returns the exit code (0 ok, 1 failure, 2 bad arguments or unreachable storage).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Engagement 360: customer engagement on Azure Functions, self-hosted.");
+        var root = Build();
         var parse = root.Parse(args);
-        return await parse.InvokeAsync();
+        if (parse.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (see engage --help)");
+            return 2;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CommandLineException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static RootCommand Build()
+    {
+        var storage = new Option<string?>("--storage") { Description = "Storage connection string. Default: the embedded Azurite under .engage/, started when needed.", Recursive = true };
+        var root = new RootCommand("Engagement 360: customer engagement platform, self-hosted runtime and admin tools.");
+        root.Options.Add(storage);
+        root.Subcommands.Add(ServeCommand(storage));
+        root.Subcommands.Add(DemoCommand(storage));
+        root.Subcommands.Add(SourcesCommand(storage));
+        root.Subcommands.Add(ImportCommand(storage));
+        root.Subcommands.Add(ProfilesCommand(storage));
+        root.Subcommands.Add(DeadLettersCommand(storage));
+        return root;
+    }
+
+    private static Command ServeCommand(Option<string?> storage)
+    {
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var command = new Command("serve", "Run the tracking and management endpoints, the stream consumer and the timers.") { urls };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var app = EngageWebHost.Build(context.Settings, parse.GetValue(urls)!);
+            await StorageContext.CheckReachableAsync(app.Services, cancellationToken);
+            await app.StartAsync(cancellationToken);
+            Console.WriteLine($"Engagement 360 listening on {string.Join(", ", app.Urls)}");
+            if (context.IsEmbedded)
+            {
+                Console.WriteLine($"Embedded storage (Azurite) under {RepoPaths.DataDirectory}; admin key: {app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Key}");
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command DemoCommand(Option<string?> storage)
+    {
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated traffic.", DefaultValueFactory = _ => 7 };
+        var visitors = new Option<int>("--visitors") { Description = "How many visitors to simulate.", DefaultValueFactory = _ => 2000 };
+        visitors.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 10 or > 1_000_000)
+            {
+                r.AddError("--visitors must be between 10 and 1000000.");
+            }
+        });
+        var command = new Command("demo", "Generate a realistic week of web and ad traffic, send it through the real API and import, and show what is stored.") { seed, visitors };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            return await DemoRun.RunAsync(context, parse.GetValue(seed), parse.GetValue(visitors), cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command SourcesCommand(Option<string?> storage)
+    {
+        var name = new Argument<string>("name") { Description = "Source name (a–z, 0–9, '-')." };
+        var key = new Option<string?>("--key") { Description = "Use this write key instead of a random one." };
+        var add = new Command("add", "Add a tracking source and print its write key.") { name, key };
+        add.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            var result = await services.GetRequiredService<SourceRegistry>().AddAsync(parse.GetValue(name)!, parse.GetValue(key), cancellationToken);
+            if (result.Error is not null)
+            {
+                throw new CommandLineException(result.Error);
+            }
+
+            Console.WriteLine(result.WriteKey);
+            return 0;
+        });
+
+        var list = new Command("list", "List tracking sources.");
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            foreach (var source in await services.GetRequiredService<SourceRegistry>().ListAsync(cancellationToken))
+            {
+                Console.WriteLine($"{source.Name}\tadded {source.CreatedAt:yyyy-MM-dd HH:mm}Z\tkey sha256 {source.KeyHash[..12]}…");
+            }
+
+            return 0;
+        });
+        return new Command("sources", "Manage tracking sources (websites, apps, ad feeds).") { add, list };
+    }
+
+    private static Command ImportCommand(Option<string?> storage)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "Ad-server log: CSV with a header row, or JSON lines (.jsonl/.ndjson)." };
+        var format = new Option<AdLogFormat?>("--format") { Description = "csv or jsonlines; default from the file extension." };
+        var source = new Option<string>("--source") { Description = "Source the records are attributed to.", DefaultValueFactory = _ => "ad-server" };
+        var ads = new Command("ads", "Put an ad-server log (impressions, clicks, conversions) on the event stream.") { file, format, source };
+        ads.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CommandLineException($"{path.FullName} does not exist.");
+            }
+
+            var chosen = parse.GetValue(format) ?? (path.Extension.ToLowerInvariant() is ".jsonl" or ".ndjson" or ".json" ? AdLogFormat.JsonLines : AdLogFormat.Csv);
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            using var reader = path.OpenText();
+            var report = await services.GetRequiredService<AdImporter>().ImportAsync(reader, chosen, parse.GetValue(source)!, cancellationToken: cancellationToken);
+            Console.WriteLine($"{report.Records} records read, {report.Accepted} put on the stream, {report.Errors.Count} rejected (dead-lettered).");
+            foreach (var error in report.Errors.Take(50))
+            {
+                Console.WriteLine($"  line {error.Line}: {error.Error}");
+            }
+
+            if (report.Errors.Count > 50)
+            {
+                Console.WriteLine($"  … and {report.Errors.Count - 50} more (engage deadletters list)");
+            }
+
+            return report.Errors.Count == 0 ? 0 : 1;
+        });
+        return new Command("import", "Import data onto the event stream.") { ads };
+    }
+
+    private static Command ProfilesCommand(Option<string?> storage)
+    {
+        var id = new Argument<string>("id") { Description = "User id or anonymous id." };
+        var show = new Command("show", "Print the 360° profile of a person as JSON.") { id };
+        show.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            var profile = await services.GetRequiredService<ProfileQuery>().GetAsync(parse.GetValue(id)!, cancellationToken);
+            if (profile is null)
+            {
+                await Console.Error.WriteLineAsync($"error: nothing is known of \"{parse.GetValue(id)}\".");
+                return 1;
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(profile, PrettyJson));
+            return 0;
+        });
+        return new Command("profiles", "Look at profiles.") { show };
+    }
+
+    private static Command DeadLettersCommand(Option<string?> storage)
+    {
+        var list = new Command("list", "List dead letters: what could not be accepted or stored, with the reason.");
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            var count = 0;
+            await foreach (var (name, letter) in services.GetRequiredService<DeadLetterStore>().ListAsync(cancellationToken))
+            {
+                count++;
+                Console.WriteLine($"{name}\t{letter.Stage}\t{letter.SourceId}\t{letter.Reason}");
+            }
+
+            Console.WriteLine($"{count} dead letters");
+            return 0;
+        });
+        return new Command("deadletters", "Inspect dead letters.") { list };
     }
 }

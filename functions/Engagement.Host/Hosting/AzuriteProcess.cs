@@ -90,8 +90,25 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            // A polite stop first: Azurite saves its table and blob metadata on SIGTERM, a kill loses the last seconds.
+            if (Terminate(_process.Id))
+            {
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                try
+                {
+                    await _process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Did not stop in time: killed below.
+                }
+            }
+
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
         }
 
         _process.Dispose();
@@ -108,6 +125,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
             }
         }
     }
+
+    private static bool Terminate(int processId) => OperatingSystem.IsWindows() ? false : SendSignal(processId, 15) == 0;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int processId, int signal);
 
     private static void Append(StringBuilder output, string? line)
     {

@@ -26,6 +26,7 @@ public sealed partial class IngestionHandler(
     IdentityResolver identities,
     DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
+    IngestionMetrics metrics,
     IOptions<IngestionOptions> options,
     ILogger<IngestionHandler> logger)
 {
@@ -56,6 +57,7 @@ public sealed partial class IngestionHandler(
 
         await identities.ApplyAsync(batch, cancellationToken);
         var result = new IngestionResult(batch.Count, stored, duplicates, deadLettered);
+        metrics.Add(result);
         LogIngested(logger, result.Received, result.Stored, result.Duplicates, result.DeadLettered);
         return result;
     }

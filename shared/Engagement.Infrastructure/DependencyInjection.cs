@@ -39,6 +39,14 @@ public static class DependencyInjection
         var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         services.AddAzureClients(clients =>
         {
+            // Fail within seconds when storage is down, so a tracking call is answered 503 while the client still waits.
+            clients.ConfigureDefaults(o =>
+            {
+                o.Retry.MaxRetries = 3;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(400);
+                o.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+                o.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+            });
             if (!string.IsNullOrWhiteSpace(storage.ConnectionString))
             {
                 clients.AddTableServiceClient(storage.ConnectionString);

@@ -14,9 +14,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
     private readonly StringBuilder _output;
+    private readonly bool _persistent;
 
-    private AzuriteProcess(Process process, StringBuilder output, int blobPort, int queuePort, int tablePort)
+    private AzuriteProcess(Process process, StringBuilder output, int blobPort, int queuePort, int tablePort, bool persistent)
     {
+        _persistent = persistent;
         _process = process;
         _output = output;
         ConnectionString =
@@ -71,7 +73,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var azurite = new AzuriteProcess(process, output, ports[0], ports[1], ports[2]);
+        var azurite = new AzuriteProcess(process, output, ports[0], ports[1], ports[2], dataDirectory is not null);
         try
         {
             await WaitForPortsAsync(process, ports, output, cancellationToken);
@@ -90,8 +92,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            // A polite stop first: Azurite saves its table and blob metadata on SIGTERM, a kill loses the last seconds.
-            if (Terminate(_process.Id))
+            // With data on disk, a polite stop first: Azurite saves its table and blob metadata on SIGTERM, a kill loses the last seconds.
+            if (_persistent && Terminate(_process.Id))
             {
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 try

@@ -31,6 +31,17 @@ public sealed class SegmentRequestParser(TrackingLimits limits)
             return Fail("Request too large", $"The request body is {body.Length} bytes; the limit is {limits.MaxRequestBytes} bytes.");
         }
 
+        // Some clients prefix a byte-order mark; JSON itself has none.
+        if (body.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            body = body[3..];
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return Fail("Malformed JSON", "The body is not valid UTF-8.");
+        }
+
         JsonDocument document;
         try
         {

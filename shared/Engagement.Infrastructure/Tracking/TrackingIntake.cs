@@ -213,8 +213,14 @@ public sealed partial class TrackingIntake : IDisposable
             try
             {
                 var decoded = await ReadLimitedAsync(decoder, limit, cancellationToken);
-                return decoded is null
-                    ? (default, ("Request too large", $"The decompressed body is over {limit} bytes."))
+                if (decoded is null)
+                {
+                    return (default, ("Request too large", $"The decompressed body is over {limit} bytes."));
+                }
+
+                // A truncated stream decodes to nothing rather than failing.
+                return decoded.Length == 0 && raw.Length > 0
+                    ? (default, ("Malformed compression", $"The body is not valid {(encoding is null or "gzip" ? "gzip" : encoding)} data."))
                     : (decoded, null);
             }
             catch (InvalidDataException)

@@ -76,6 +76,7 @@ public static class DependencyInjection
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton<TrackingIntake>();
+        services.AddSingleton<BrowserSettings>();
         services.AddSingleton<HealthProbe>();
         services.AddSingleton<AdImporter>();
         services.TryAddSingleton<IEventStreamProducer, QueueEventStreamProducer>();

@@ -79,6 +79,12 @@ public sealed class TrackingOptions
     [Range(1, 10_000_000)]
     public int BurstEventsPerSource { get; set; } = 20_000;
 
+    /// <summary>The host (and port) browsers reach the tracking API at, when it differs from the request's (behind a proxy or CDN).</summary>
+    public string? PublicApiHost { get; set; }
+
+    /// <summary>The scheme browsers reach the tracking API with (https behind TLS termination).</summary>
+    public string? PublicApiScheme { get; set; }
+
     /// <summary>Origins allowed to call the tracking API from browsers; empty allows any.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 }

@@ -45,6 +45,22 @@ public sealed class ThirdPartyClientTests(HostFixture host)
         Assert.Equal($"{run}@example.cz", (string?)profile["traits"]!["email"]);
     }
 
+    [Fact]
+    public async Task SegmentBrowserLibraryInChromiumLoadsSettingsAndTracksCrossOrigin()
+    {
+        Assert.True(File.Exists("/usr/bin/chromium"), "Debian's chromium is needed for browser tests; tools/test installs it.");
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var output = await NodeClient.RunAsync("segment-browser.cjs", Env(run), "playwright-core");
+        var anonymousId = output.Trim().Split('\n')[^1].Trim();
+
+        var profile = await host.WaitForProfileAsync($"web-user-{run}", p => (long?)p["eventCount"] >= 4);
+        Assert.Contains(anonymousId, profile["anonymousIds"]!.AsArray().Select(a => (string?)a));
+        Assert.Equal(1, (long?)profile["countsByType"]!["page"]);
+        Assert.Equal(1, (long?)profile["countsByEvent"]!["Order Completed"]);
+        Assert.Equal($"{run}@example.cz", (string?)profile["traits"]!["email"]);
+        Assert.Contains(profile["pages"]!.AsObject(), p => p.Key.EndsWith("/cestovani/pojisteni-do-zahranici", StringComparison.Ordinal));
+    }
+
     private Dictionary<string, string> Env(string run) => new()
     {
         ["ENGAGE_URL"] = host.BaseAddress.ToString().TrimEnd('/'),

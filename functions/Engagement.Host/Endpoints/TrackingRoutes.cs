@@ -11,11 +11,20 @@ internal static class TrackingRoutes
     public static void MapTracking(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/{kind}", HandleAsync).RequireCors(CorsPolicy);
+        app.MapGet("/v1/projects/{writeKey}/settings", SettingsAsync).RequireCors(CorsPolicy);
         // The browser library (analytics-next) posts to one-letter paths under its apiHost.
         foreach (var letter in new[] { "t", "p", "i", "g", "a", "s", "b" })
         {
             app.MapPost("/" + letter, (HttpRequest request, TrackingIntake intake, CancellationToken cancellationToken) => HandleAsync(letter, request, intake, cancellationToken)).RequireCors(CorsPolicy);
         }
+    }
+
+    private static async Task<IResult> SettingsAsync(string writeKey, HttpRequest request, BrowserSettings settings, CancellationToken cancellationToken)
+    {
+        var document = await settings.ForAsync(writeKey, request.Scheme, request.Host.Value ?? "localhost", cancellationToken);
+        return document is null
+            ? HttpReplies.Problem("Unknown write key", 404, "No source has this write key; check the key in the website's snippet.")
+            : Results.Text(document.ToJsonString(), "application/json");
     }
 
     private static async Task<IResult> HandleAsync(string kind, HttpRequest request, TrackingIntake intake, CancellationToken cancellationToken)

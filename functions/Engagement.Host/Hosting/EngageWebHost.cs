@@ -28,7 +28,7 @@ public static class EngageWebHost
         builder.Services.AddCors(cors => cors.AddPolicy(TrackingRoutes.CorsPolicy, policy =>
         {
             policy.SetIsOriginAllowed(origin => allowedOrigins.Length == 0 || allowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
-                .WithMethods("POST", "OPTIONS")
+                .WithMethods("GET", "POST", "OPTIONS")
                 .WithHeaders("Authorization", "Content-Type", "Content-Encoding", "AnonymousId", "SentAt", "X-Requested-With")
                 .SetPreflightMaxAge(TimeSpan.FromHours(24));
         }));

@@ -51,7 +51,7 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
             return existing.ProfileKey;
         }
 
-        await profiles.UpdateAsync(key.Value, p => p.Link(identity, key), cancellationToken);
+        await profiles.UpdateAsync(key.Value, p => p.Link(identity, key), cancellationToken: cancellationToken);
         await profiles.LinkAsync(key, key.Value, cancellationToken);
         _links.Set(key.Value, key.Value);
         return key.Value;
@@ -75,13 +75,13 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
             case StitchAction.None:
                 break;
             case StitchAction.Link or StitchAction.Repoint:
-                await profiles.UpdateAsync(targetKey, p => p.Link(claim.Identity, identityKey), cancellationToken);
+                await profiles.UpdateAsync(targetKey, p => p.Link(claim.Identity, identityKey), cancellationToken: cancellationToken);
                 break;
             case StitchAction.Merge:
                 // Order matters for a crash in between: first the target gains everything, then the old profile
                 // forwards to it, then the old profile's identities point at it directly.
-                await profiles.UpdateAsync(targetKey, p => { p.Absorb(current!); p.Link(claim.Identity, identityKey); }, cancellationToken);
-                await profiles.UpdateAsync(current!.ProfileKey, p => p.MergedInto = targetKey, cancellationToken);
+                await profiles.UpdateAsync(targetKey, p => { p.Absorb(current!); p.Link(claim.Identity, identityKey); }, cancellationToken: cancellationToken);
+                await profiles.UpdateAsync(current!.ProfileKey, p => p.MergedInto = targetKey, followForwards: false, cancellationToken);
                 foreach (var key in current.IdentityKeys)
                 {
                     await profiles.LinkAsync(new IdentityKey(key), targetKey, cancellationToken);
@@ -103,7 +103,7 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
         foreach (var group in changes)
         {
             var profileKey = await EnsureProfileAsync(group.Key, cancellationToken);
-            await profiles.UpdateAsync(profileKey, profile => Apply(profile, group), cancellationToken);
+            await profiles.UpdateAsync(profileKey, profile => Apply(profile, group), cancellationToken: cancellationToken);
         }
     }
 

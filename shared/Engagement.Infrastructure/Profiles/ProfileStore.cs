@@ -48,12 +48,24 @@ public sealed class ProfileStore(EngagementStorage storage)
     /// Reads, changes and writes a profile with optimistic concurrency, retrying on conflict. The change must be a
     /// merge that may safely run again; it creates the profile when absent.
     /// </summary>
-    public async Task<ProfileDocument> UpdateAsync(string profileKey, Action<ProfileDocument> change, CancellationToken cancellationToken = default)
+    /// <param name="profileKey">The profile to change.</param>
+    /// <param name="change">The merge to apply.</param>
+    /// <param name="followForwards">Apply the change to the profile a merged profile forwards to (true), or to the row itself.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    public async Task<ProfileDocument> UpdateAsync(string profileKey, Action<ProfileDocument> change, bool followForwards = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
+        var hops = 0;
         for (var attempt = 1; ; attempt++)
         {
             var (profile, etag) = await ReadAsync(profileKey, cancellationToken);
+            if (followForwards && profile?.MergedInto is { } next && hops++ < MaxForwards)
+            {
+                // A cached key may name a profile merged since: the change belongs to the surviving one.
+                profileKey = next;
+                continue;
+            }
+
             profile ??= new ProfileDocument { ProfileKey = profileKey };
             change(profile);
             try

@@ -6,6 +6,7 @@ using Engagement.Infrastructure.DeadLetters;
 using Engagement.Infrastructure.Health;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Scheduling;
 using Engagement.Infrastructure.Sources;
 using Engagement.Infrastructure.Storage;
 using Engagement.Infrastructure.Streaming;
@@ -34,6 +35,7 @@ public static class DependencyInjection
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Schedules>().BindConfiguration(Schedules.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdFeedOptions>().BindConfiguration(AdFeedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
@@ -66,6 +68,7 @@ public static class DependencyInjection
         services.AddSingleton(sp => new Pseudonymizer(sp.GetRequiredService<IOptions<IngestionOptions>>().Value.PseudonymSecret));
         services.AddSingleton<EngagementStorage>();
         services.AddSingleton<DeadLetterStore>();
+        services.AddSingleton<DeadLetterReplay>();
         services.AddSingleton<EventStore>();
         services.AddSingleton<ProfileStore>();
         services.AddSingleton<IdentityResolver>();
@@ -79,6 +82,8 @@ public static class DependencyInjection
         services.AddSingleton<BrowserSettings>();
         services.AddSingleton<HealthProbe>();
         services.AddSingleton<AdImporter>();
+        services.AddSingleton<StreamPayloadCleanup>();
+        services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<StreamPayloadCleanup>());
         services.TryAddSingleton<IEventStreamProducer, QueueEventStreamProducer>();
         return services;
     }

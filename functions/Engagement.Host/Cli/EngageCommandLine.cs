@@ -201,6 +201,15 @@ public static class EngageCommandLine
             Console.WriteLine($"{count} dead letters");
             return 0;
         });
-        return new Command("deadletters", "Inspect dead letters.") { list };
+        var replay = new Command("replay", "Put dead letters that failed for a passing reason (storage trouble) back on the stream.");
+        replay.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            var report = await services.GetRequiredService<DeadLetterReplay>().ReplayAsync(cancellationToken);
+            Console.WriteLine($"{report.Replayed} replayed onto the stream, {report.Kept} kept (invalid input or unreadable)");
+            return 0;
+        });
+        return new Command("deadletters", "Inspect and replay dead letters.") { list, replay };
     }
 }

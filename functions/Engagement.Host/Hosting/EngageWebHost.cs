@@ -35,6 +35,7 @@ public static class EngageWebHost
         if (consume)
         {
             builder.Services.AddHostedService<StreamConsumerService>();
+            builder.Services.AddHostedService<TimerService>();
         }
 
         var app = builder.Build();

@@ -26,6 +26,9 @@ public sealed class HostFixture : IAsyncLifetime
 
     public string ConnectionString => _azurite!.ConnectionString;
 
+    /// <summary>The running host's services (the same singletons its endpoints use).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public async Task InitializeAsync()
     {
         _azurite = await AzuriteProcess.StartAsync(null);

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Engagement.Infrastructure.Scheduling;
+
+/// <summary>
+/// When timer jobs run: six-field NCRONTAB expressions in UTC (<c>second minute hour day month weekday</c>), read by
+/// Azure Functions' <c>TimerTrigger("%Schedules:Name%")</c> and by the self-hosted scheduler alike.
+/// </summary>
+public sealed class Schedules
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "Schedules";
+
+    /// <summary>Deleting claim-check payloads left behind by settled deliveries.</summary>
+    [Required]
+    public string CleanupStreamPayloads { get; set; } = "0 30 3 * * *";
+}
+
+/// <summary>A job run on a schedule named after it in <see cref="Schedules"/>.</summary>
+public interface IScheduledJob
+{
+    /// <summary>The schedule's name in <see cref="Schedules"/>.</summary>
+    string Name { get; }
+
+    /// <summary>Runs the job once.</summary>
+    Task RunAsync(CancellationToken cancellationToken = default);
+}

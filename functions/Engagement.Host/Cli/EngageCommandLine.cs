@@ -85,11 +85,13 @@ public static class EngageCommandLine
                 r.AddError("--visitors must be between 10 and 1000000.");
             }
         });
-        var command = new Command("demo", "Generate a realistic week of web and ad traffic, send it through the real API and import, and show what is stored.") { seed, visitors };
+        var start = new Option<DateOnly?>("--start") { Description = "First day of the simulated week (yyyy-MM-dd). Default: seven days ago." };
+        var command = new Command("demo", "Generate a realistic week of web and ad traffic, send it through the real API and import, and show what is stored.") { seed, visitors, start };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
-            return await DemoRun.RunAsync(context, parse.GetValue(seed), parse.GetValue(visitors), cancellationToken);
+            var firstDay = parse.GetValue(start) ?? DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(-7));
+            return await DemoRun.RunAsync(context, parse.GetValue(seed), parse.GetValue(visitors), new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), cancellationToken);
         });
         return command;
     }

@@ -26,7 +26,7 @@ internal static class DemoRun
     private const int BatchSize = 100;
     private const int Senders = 4;
 
-    public static async Task<int> RunAsync(StorageContext context, int seed, int visitors, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(StorageContext context, int seed, int visitors, DateTimeOffset weekStart, CancellationToken cancellationToken)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         await using var app = EngageWebHost.Build(context.Settings, url);
@@ -37,7 +37,6 @@ internal static class DemoRun
         var webKey = await EnsureSourceAsync(services, "demo-web", context.Settings.GetValueOrDefault("Demo:WebKey"), cancellationToken);
         await EnsureSourceAsync(services, "ad-server", context.Settings.GetValueOrDefault("Demo:AdKey"), cancellationToken);
 
-        var weekStart = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-7), TimeSpan.Zero);
         var traffic = new DemoTraffic(seed, weekStart);
         var messages = new List<JsonObject>();
         var adRows = new List<string>();

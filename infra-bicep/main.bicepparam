@@ -1,0 +1,22 @@
+using './main.bicep'
+
+// Names: every resource is named <kind>-<namePrefix>-<hash of the resource group>.
+param namePrefix = 'eng360'
+
+// Scale.
+param webEventsPartitions = 8
+param adEventsPartitions = 4
+param eventHubsCapacity = 1
+param eventHubsMaximumThroughputUnits = 10
+param maximumInstanceCount = 100
+param instanceMemoryMB = 2048
+
+// Secrets come from deploy.sh (generated on the first deployment, empty afterwards so Key Vault keeps its values).
+param pseudonymSecret = readEnvironmentVariable('ENGAGE_PSEUDONYM_SECRET', '')
+param adminKey = readEnvironmentVariable('ENGAGE_ADMIN_KEY', '')
+
+// Web pages allowed to send tracking calls, e.g. ['https://www.example.com']; empty allows any.
+param trackingAllowedOrigins = []
+
+param adFeedSourceId = 'ad-server'
+param eventHubsConsumerGroup = 'ingestion'

@@ -1,0 +1,63 @@
+// Key Vault (RBAC) with the app's secrets, read by the function app through Key Vault references:
+//   Ingestion--PseudonymSecret  the keyed-hash secret behind every pseudonymous storage key (never change it:
+//                               stored data would be orphaned)
+//   Admin--Key                  the X-Admin-Key of management calls
+// A secret is written only when its value is passed, so a redeployment without values keeps the stored ones.
+
+@description('Name of the key vault (3-24 letters, digits and hyphens).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Azure region.')
+param location string
+
+@secure()
+@description('Value for Ingestion--PseudonymSecret; empty keeps the stored secret.')
+param pseudonymSecret string = ''
+
+@secure()
+@description('Value for Admin--Key; empty keeps the stored secret.')
+param adminKey string = ''
+
+param tags object = {}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 30
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource pseudonymSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(pseudonymSecret)) {
+  parent: vault
+  name: 'Ingestion--PseudonymSecret'
+  properties: {
+    value: pseudonymSecret
+  }
+}
+
+resource adminKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(adminKey)) {
+  parent: vault
+  name: 'Admin--Key'
+  properties: {
+    value: adminKey
+  }
+}
+
+output name string = vault.name
+output id string = vault.id
+
+@description('App-setting values that resolve the secrets at run time.')
+output pseudonymSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Ingestion--PseudonymSecret)'
+output adminKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Admin--Key)'

@@ -94,6 +94,12 @@ param ingestionMaxDeliveries int = 5
 @description('Source name ad-server records are attributed to.')
 param adFeedSourceId string = 'ad-server'
 
+@description('Host (and port) browsers reach the tracking API at, e.g. a custom domain or Front Door; empty: the host each request came to.')
+param trackingPublicApiHost string = ''
+
+@description('When claim-check payloads older than 7 days are deleted (six-field NCRONTAB, UTC).')
+param cleanupStreamPayloadsSchedule string = '0 30 3 * * *'
+
 @description('Consumer group of the function app\'s Event Hubs triggers.')
 param eventHubsConsumerGroup string = 'ingestion'
 
@@ -204,6 +210,13 @@ var engagementSettings = {
   Admin__Key: keyVault.outputs.adminKeyReference
 
   AdFeed__SourceId: adFeedSourceId
+
+  // The settings analytics-next loads point browsers here.
+  Tracking__PublicApiHost: trackingPublicApiHost
+  Tracking__PublicApiScheme: 'https'
+
+  // %Schedules:…% in the timer functions (six-field NCRONTAB, UTC).
+  Schedules__CleanupStreamPayloads: cleanupStreamPayloadsSchedule
 
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup

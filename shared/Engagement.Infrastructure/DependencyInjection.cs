@@ -80,6 +80,7 @@ public static class DependencyInjection
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton<TrackingIntake>();
         services.AddSingleton<BrowserSettings>();
+        services.AddSingleton<Http.TrackingHttp>();
         services.AddSingleton<HealthProbe>();
         services.AddSingleton<AdImporter>();
         services.AddSingleton<StreamPayloadCleanup>();

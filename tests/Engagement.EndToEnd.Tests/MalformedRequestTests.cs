@@ -42,7 +42,7 @@ public sealed class MalformedRequestTests(HostFixture host)
             { "bad gzip", "/v1/batch", [0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02, 0x03], "gzip", HttpStatusCode.BadRequest, "Malformed compression" },
             { "gzip bomb", "/v1/batch", Gzip(new string(' ', 2_000_000)), "gzip", HttpStatusCode.BadRequest, "Request too large" },
             { "unknown encoding", "/v1/batch", Bytes(valid), "compress", HttpStatusCode.BadRequest, "Unsupported encoding" },
-            { "unknown call", "/v1/purchase", Bytes(valid), null, HttpStatusCode.NotFound, "Unknown call" },
+            { "unknown call", "/v1/purchase", Bytes(valid), null, HttpStatusCode.NotFound, "Unknown tracking call" },
         };
     }
 

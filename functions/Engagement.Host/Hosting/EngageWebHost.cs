@@ -1,6 +1,7 @@
 using Azure;
 using Engagement.Host.Endpoints;
 using Engagement.Infrastructure;
+using Engagement.Infrastructure.Http;
 using Engagement.Infrastructure.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -24,14 +25,6 @@ public static class EngageWebHost
         // The storage SDK logs every expected 404/409 (exists already, not found) as a warning.
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         builder.Services.AddEngagementInfrastructure(builder.Configuration);
-        var allowedOrigins = builder.Configuration.GetSection(TrackingOptions.SectionName).Get<TrackingOptions>()?.AllowedOrigins ?? [];
-        builder.Services.AddCors(cors => cors.AddPolicy(TrackingRoutes.CorsPolicy, policy =>
-        {
-            policy.SetIsOriginAllowed(origin => allowedOrigins.Length == 0 || allowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
-                .WithMethods("GET", "POST", "OPTIONS")
-                .WithHeaders("Authorization", "Content-Type", "Content-Encoding", "AnonymousId", "SentAt", "X-Requested-With")
-                .SetPreflightMaxAge(TimeSpan.FromHours(24));
-        }));
         if (consume)
         {
             builder.Services.AddHostedService<StreamConsumerService>();
@@ -40,7 +33,6 @@ public static class EngageWebHost
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
-        app.UseCors();
         app.MapTracking();
         app.MapManagement();
         return app;
@@ -57,16 +49,9 @@ public static class EngageWebHost
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         // Storage trouble is temporary: say so, so clients retry rather than drop.
-        var problem = error is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException
-            ? new ApiProblem("Temporarily unavailable", 503, "Storage did not answer; retry shortly.")
-            : new ApiProblem("Internal error", 500, "The request failed unexpectedly; it has been logged.");
-        context.Response.StatusCode = problem.Status;
-        context.Response.ContentType = ApiProblem.ContentType;
-        if (problem.Status == 503)
-        {
-            context.Response.Headers.RetryAfter = "5";
-        }
-
-        await context.Response.WriteAsJsonAsync(problem, context.RequestAborted);
+        var reply = error is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException
+            ? ReplyShape.Problem(new ApiProblem("Temporarily unavailable", 503, "Storage did not answer; retry shortly."), TimeSpan.FromSeconds(5))
+            : ReplyShape.Problem(new ApiProblem("Internal error", 500, "The request failed unexpectedly; it has been logged."));
+        await reply.WriteAsync(context.Response, context.RequestAborted);
     }
 }

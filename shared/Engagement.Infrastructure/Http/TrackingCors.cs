@@ -41,7 +41,7 @@ public static class TrackingCors
             ? reply
             : reply.WithHeaders(
             [
-                KeyValuePair.Create("Access-Control-Allow-Methods", "POST, OPTIONS"),
+                KeyValuePair.Create("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
                 KeyValuePair.Create("Access-Control-Allow-Headers", AllowedHeaders),
                 KeyValuePair.Create("Access-Control-Max-Age", MaxAgeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ]);

@@ -23,8 +23,8 @@ public sealed class BrowserSettings(SourceRegistry sources, IOptions<TrackingOpt
             return null;
         }
 
-        var apiHost = options.Value.PublicApiHost ?? requestHost;
-        var scheme = options.Value.PublicApiScheme ?? requestScheme;
+        var apiHost = string.IsNullOrWhiteSpace(options.Value.PublicApiHost) ? requestHost : options.Value.PublicApiHost;
+        var scheme = string.IsNullOrWhiteSpace(options.Value.PublicApiScheme) ? requestScheme : options.Value.PublicApiScheme;
         JsonObject Enabled() => new() { ["__default"] = new JsonObject { ["enabled"] = true } };
         return new JsonObject
         {

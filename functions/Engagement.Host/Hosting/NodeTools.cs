@@ -37,6 +37,22 @@ public static class NodeTools
     private static async Task InstallAsync(CancellationToken cancellationToken)
     {
         var hasLock = File.Exists(Path.Combine(RepoPaths.Root, "package-lock.json"));
+        var failure = await RunNpmAsync(hasLock ? "ci" : "install", cancellationToken);
+        if (failure is not null && hasLock)
+        {
+            // Some npm versions refuse "ci" when the lock file lacks other platforms' optional packages (which they
+            // themselves leave out when writing it); "install" still installs the locked versions.
+            failure = await RunNpmAsync("install", cancellationToken);
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException(failure);
+        }
+    }
+
+    private static async Task<string?> RunNpmAsync(string command, CancellationToken cancellationToken)
+    {
         var start = new ProcessStartInfo("npm")
         {
             WorkingDirectory = RepoPaths.Root,
@@ -44,7 +60,7 @@ public static class NodeTools
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { hasLock ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error" })
+        foreach (var arg in new[] { command, "--no-audit", "--no-fund", "--loglevel=error" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -53,9 +69,8 @@ public static class NodeTools
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"npm {start.ArgumentList[0]} failed ({process.ExitCode}): {(await errors).Trim()} {(await output).Trim()}");
-        }
+        return process.ExitCode == 0
+            ? null
+            : $"npm {command} failed ({process.ExitCode}): {(await errors).Trim()} {(await output).Trim()}";
     }
 }

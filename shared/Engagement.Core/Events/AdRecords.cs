@@ -144,7 +144,8 @@ public static class AdRecords
     private static bool TryDecimal(string? text, out decimal value)
     {
         value = 0;
-        return text is null || decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out value);
+        // Not NumberStyles.Number: it allows thousands separators, so a decimal comma ("0,25") would read as 25.
+        return text is null || decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
     private static bool TryTime(string text, out DateTimeOffset value)

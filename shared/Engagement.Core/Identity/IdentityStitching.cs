@@ -15,9 +15,9 @@ public enum StitchAction
     None,
     /// <summary>It belongs to no profile yet: link it.</summary>
     Link,
-    /// <summary>It has an anonymous (or the same user's) profile: fold that profile into the target.</summary>
+    /// <summary>It has an anonymous (or the same user's) profile, or it is a user id an alias gives to the target: fold that profile into the target.</summary>
     Merge,
-    /// <summary>It belongs to another known user's profile (a shared device): link it to the target from now on, leave that profile's history.</summary>
+    /// <summary>It is a device in another known user's profile (a shared device): link it to the target from now on, leave that profile's history.</summary>
     Repoint,
 }
 
@@ -69,7 +69,11 @@ public static class IdentityStitching
     /// <summary>Decides how an identity currently in <paramref name="current"/> joins <paramref name="target"/>.</summary>
     /// <param name="current">The profile the identity is linked to now, or null.</param>
     /// <param name="target">The profile the claim places it in.</param>
-    public static StitchAction Decide(ProfileIdentity? current, ProfileIdentity target)
+    /// <param name="identityKind">
+    /// The kind of the identity being placed. A device (anonymous id) may be shared by several known people; a user id
+    /// placed with another user (only an alias does that) says the two are one person.
+    /// </param>
+    public static StitchAction Decide(ProfileIdentity? current, ProfileIdentity target, IdentityKind identityKind)
     {
         ArgumentNullException.ThrowIfNull(target);
         if (current is null)
@@ -82,7 +86,9 @@ public static class IdentityStitching
             return StitchAction.None;
         }
 
-        return current.UserId is null || current.UserId == target.UserId ? StitchAction.Merge : StitchAction.Repoint;
+        return current.UserId is null || current.UserId == target.UserId || identityKind == IdentityKind.User
+            ? StitchAction.Merge
+            : StitchAction.Repoint;
     }
 }
 

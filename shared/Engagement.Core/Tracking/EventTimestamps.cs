@@ -7,7 +7,7 @@ public static class EventTimestamps
     /// The event time. A client's clock may be wrong, but the gap between when it says the event happened
     /// and when it says it sent it is trustworthy, so with both known the time is
     /// <c>receivedAt - (sentAt - originalTimestamp)</c>. Without <c>sentAt</c> the client's time stands;
-    /// with no client time at all, the receive time.
+    /// with no client time at all, or client times so far apart that the correction leaves the calendar, the receive time.
     /// </summary>
     /// <param name="timestamp">The event's <c>timestamp</c>.</param>
     /// <param name="originalTimestamp">The event's <c>originalTimestamp</c>, used when <paramref name="timestamp"/> is absent.</param>
@@ -26,7 +26,11 @@ public static class EventTimestamps
             return clientTime.Value.ToUniversalTime();
         }
 
+        // Computed on UTC ticks: client times are untrusted, and a correction of thousands of years must not throw.
         var delay = sentAt.Value - clientTime.Value;
-        return (receivedAt - delay).ToUniversalTime();
+        var corrected = receivedAt.UtcTicks - delay.Ticks;
+        return corrected < DateTimeOffset.MinValue.UtcTicks || corrected > DateTimeOffset.MaxValue.UtcTicks
+            ? receivedAt
+            : new DateTimeOffset(corrected, TimeSpan.Zero);
     }
 }

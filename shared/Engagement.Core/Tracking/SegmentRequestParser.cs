@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Engagement.Core.Events;
 
 namespace Engagement.Core.Tracking;
@@ -37,9 +38,10 @@ public sealed class SegmentRequestParser(TrackingLimits limits)
             body = body[3..];
         }
 
-        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        // The JSON reader checks UTF-8 only when a string is decoded, which would throw in the middle of reading a message.
+        if (!Utf8.IsValid(body.Span))
         {
-            return Fail("Malformed JSON", "The body is not valid UTF-8.");
+            return Fail("Malformed JSON", "The body is not valid UTF-8 JSON: it holds bytes that are not UTF-8.");
         }
 
         JsonDocument document;
@@ -47,7 +49,7 @@ public sealed class SegmentRequestParser(TrackingLimits limits)
         {
             document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
         }
-        catch (JsonException ex) when (ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        catch (JsonException) when (NestsTooDeeply(body.Span))
         {
             return Fail("JSON nested too deeply", $"The JSON is nested deeper than {limits.MaxJsonDepth} levels.");
         }
@@ -254,15 +256,18 @@ public sealed class SegmentRequestParser(TrackingLimits limits)
             PropertiesJson = properties?.GetRawText(),
             TraitsJson = traits?.GetRawText(),
             ContextJson = contextJson,
-            Page = kind is EventKind.Page or EventKind.Screen ? ReadPage(kind, name, properties, messageContext ?? defaults.Context) : null,
+            Page = kind is EventKind.Page or EventKind.Screen ? ReadPage(kind, name, properties, PageContext(messageContext) ?? PageContext(defaults.Context)) : null,
         };
         error = null;
         return true;
     }
 
-    private static PageView ReadPage(EventKind kind, string? name, JsonElement? properties, JsonElement? context)
+    // context.page of the message, else of the batch: the same precedence as the merged context the event keeps.
+    private static JsonElement? PageContext(JsonElement? context) =>
+        context is { } c && c.TryGetProperty("page", out var p) && p.ValueKind == JsonValueKind.Object ? p : null;
+
+    private static PageView ReadPage(EventKind kind, string? name, JsonElement? properties, JsonElement? page)
     {
-        JsonElement? page = context is { } c && c.TryGetProperty("page", out var p) && p.ValueKind == JsonValueKind.Object ? p : null;
         string? Pick(string key) => StringOf(properties, key) ?? StringOf(page, key);
 
         var url = Pick("url");
@@ -317,6 +322,29 @@ public sealed class SegmentRequestParser(TrackingLimits limits)
 
         merged.Remove("traits");
         return merged.ToJsonString();
+    }
+
+    // JsonException carries no reason code: a second pass with an unbounded reader tells a body that is only too deep
+    // from a broken one (whose message may mention "depth" too, e.g. an unclosed object).
+    private bool NestsTooDeeply(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= limits.MaxJsonDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Broken before it got too deep.
+        }
+
+        return false;
     }
 
     private static string DerivedMessageId(ReadOnlySpan<byte> raw)

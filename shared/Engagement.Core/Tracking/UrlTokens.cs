@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 
@@ -14,6 +15,21 @@ public static class UrlTokens
         "www", "http", "https", "html", "htm", "php", "aspx", "asp", "jsp", "index", "default", "amp",
         "utm", "source", "medium", "gclid", "fbclid", "cz", "com", "net", "org", "eu", "sk", "de",
     };
+
+    // The hosts run with invariant globalization, where string.Normalize leaves precomposed letters such as 'á' or 'ř'
+    // as they are; so Latin letters with diacritics are folded from this table, and combining marks (already
+    // decomposed text) are dropped.
+    private static readonly FrozenDictionary<char, string> LatinFolds = new (string Letters, string Base)[]
+    {
+        ("ÀÁÂÃÄÅàáâãäåĀāĂăĄą", "a"), ("Ææ", "ae"), ("ÇçĆćĈĉĊċČč", "c"), ("ĎďĐđÐð", "d"),
+        ("ÈÉÊËèéêëĒēĔĕĖėĘęĚě", "e"), ("ĜĝĞğĠġĢģ", "g"), ("ĤĥĦħ", "h"), ("ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", "i"),
+        ("Ĳĳ", "ij"), ("Ĵĵ", "j"), ("Ķķĸ", "k"), ("ĹĺĻļĽľĿŀŁł", "l"), ("ÑñŃńŅņŇňŉŊŋ", "n"),
+        ("ÒÓÔÕÖØòóôõöøŌōŎŏŐő", "o"), ("Œœ", "oe"), ("ŔŕŖŗŘř", "r"), ("ŚśŜŝŞşŠšſȘș", "s"), ("ß", "ss"),
+        ("ŢţŤťŦŧȚț", "t"), ("Þþ", "th"), ("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", "u"), ("Ŵŵ", "w"), ("ÝýÿŶŷŸ", "y"),
+        ("ŹźŻżŽž", "z"),
+    }
+    .SelectMany(fold => fold.Letters.Select(letter => KeyValuePair.Create(letter, fold.Base)))
+    .ToFrozenDictionary();
 
     /// <summary>Lower-case, accent-free tokens of the path and query of <paramref name="urlOrPath"/>, in order, without repeats.</summary>
     public static IReadOnlyList<string> FromUrl(string? urlOrPath)
@@ -89,7 +105,11 @@ public static class UrlTokens
         var result = new StringBuilder(decomposed.Length);
         foreach (var ch in decomposed)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.NonSpacingMark)
+            if (LatinFolds.TryGetValue(ch, out var folded))
+            {
+                result.Append(folded);
+            }
+            else if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.NonSpacingMark)
             {
                 result.Append(ch);
             }

@@ -70,7 +70,7 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
             ?? throw new InvalidOperationException($"Profile {targetKey} vanished while linking.");
         targetKey = target.ProfileKey;
         var current = await profiles.FindByIdentityAsync(identityKey, cancellationToken);
-        switch (IdentityStitching.Decide(current?.ToIdentity(), target.ToIdentity()))
+        switch (IdentityStitching.Decide(current?.ToIdentity(), target.ToIdentity(), claim.Identity.Kind))
         {
             case StitchAction.None:
                 break;

@@ -24,8 +24,10 @@ public static class StreamCodec
         {
             using var input = new MemoryStream(bytes.ToArray(), writable: false);
             using var gzip = new GZipStream(input, CompressionMode.Decompress);
-            return JsonSerializer.Deserialize(gzip, EngagementJson.Default.StreamEnvelope)
+            var envelope = JsonSerializer.Deserialize(gzip, EngagementJson.Default.StreamEnvelope)
                 ?? throw new InvalidDataException("The stream message is empty.");
+            CheckEvents(envelope.Batch);
+            return envelope;
         }
         catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
         {
@@ -33,11 +35,30 @@ public static class StreamCodec
         }
     }
 
-    /// <summary>Reads a claim-checked batch blob.</summary>
+    /// <summary>Reads a claim-checked batch blob; throws <see cref="InvalidDataException"/> when the blob does not hold one.</summary>
     public static IngestionBatch DecodeBatchBlob(Stream content)
     {
-        var envelope = JsonSerializer.Deserialize(new GZipStream(content, CompressionMode.Decompress), EngagementJson.Default.StreamEnvelope);
-        return envelope?.Batch ?? throw new InvalidDataException("The claim-check blob holds no batch.");
+        try
+        {
+            using var gzip = new GZipStream(content, CompressionMode.Decompress, leaveOpen: true);
+            var batch = JsonSerializer.Deserialize(gzip, EngagementJson.Default.StreamEnvelope)?.Batch
+                ?? throw new InvalidDataException("The claim-check blob holds no batch.");
+            CheckEvents(batch);
+            return batch;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new InvalidDataException($"The claim-check blob cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    // The serializer fills what the JSON has; a batch without its events is as unreadable as broken bytes.
+    private static void CheckEvents(IngestionBatch? batch)
+    {
+        if (batch is not null && (batch.Events is null || batch.Events.Any(e => e is null)))
+        {
+            throw new InvalidDataException("The batch has no events list, or a null event in it.");
+        }
     }
 
     private static byte[] Compress(StreamEnvelope envelope)

@@ -6,7 +6,11 @@ namespace Engagement.Core.Identity;
 /// <param name="Identity">The identity being placed.</param>
 /// <param name="Anchor">The identity whose profile it joins; equal to <paramref name="Identity"/> when it only has to exist.</param>
 /// <param name="At">When the event that implies it happened.</param>
-public sealed record IdentityClaim(IdentityRef Identity, IdentityRef Anchor, DateTimeOffset At);
+/// <param name="FromAlias">
+/// True for an alias's previous id, which Segment allows to be a user id or an anonymous id: it is placed as whichever
+/// of the two is known (a user id when neither is).
+/// </param>
+public sealed record IdentityClaim(IdentityRef Identity, IdentityRef Anchor, DateTimeOffset At, bool FromAlias = false);
 
 /// <summary>What to do with an identity that a claim places in a profile.</summary>
 public enum StitchAction
@@ -32,11 +36,11 @@ public static class IdentityStitching
     {
         ArgumentNullException.ThrowIfNull(events);
         var claims = new Dictionary<(IdentityRef, IdentityRef), IdentityClaim>();
-        void Add(IdentityRef identity, IdentityRef anchor, DateTimeOffset at)
+        void Add(IdentityRef identity, IdentityRef anchor, DateTimeOffset at, bool fromAlias = false)
         {
             if (!claims.TryGetValue((identity, anchor), out var existing) || existing.At < at)
             {
-                claims[(identity, anchor)] = new IdentityClaim(identity, anchor, at);
+                claims[(identity, anchor)] = new IdentityClaim(identity, anchor, at, fromAlias);
             }
         }
 
@@ -51,7 +55,7 @@ public static class IdentityStitching
 
             if (ev.Kind == EventKind.Alias && ev.PreviousId is not null && ev.UserId is not null)
             {
-                Add(IdentityRef.User(ev.PreviousId), primary, ev.Timestamp);
+                Add(IdentityRef.User(ev.PreviousId), primary, ev.Timestamp, fromAlias: true);
             }
         }
 

@@ -22,6 +22,12 @@ public sealed class ProfileDocument
     /// <summary>How many traits a profile keeps.</summary>
     public const int TraitCapacity = 200;
 
+    /// <summary>
+    /// How much JSON the traits may hold together (characters). A profile is one table row (at most 1 MiB, strings
+    /// counted as UTF-16), so a trait that would take the total past this is not kept.
+    /// </summary>
+    public const int TraitBudgetChars = 300_000;
+
     /// <summary>The profile's key: the key of the identity it was created for.</summary>
     public required string ProfileKey { get; set; }
 
@@ -127,6 +133,12 @@ public sealed class ProfileDocument
         }
 
         if (existing is null && Traits.Count >= TraitCapacity)
+        {
+            return;
+        }
+
+        var total = Traits.Where(t => t.Key != name).Sum(t => t.Key.Length + t.Value.Value.GetRawText().Length);
+        if (total + name.Length + value.Value.GetRawText().Length > TraitBudgetChars)
         {
             return;
         }

@@ -240,6 +240,13 @@ public sealed class SegmentRequestParser(TrackingLimits limits)
         }
 
         var contextJson = MergeContext(defaults.Context, messageContext);
+        if (defaults.Context is not null && raw.Length + (contextJson?.Length ?? 0) > limits.MaxEventBytes)
+        {
+            // The batch's shared context becomes part of every event, so it counts against the event limit too.
+            error = $"The event with the batch's context is over {limits.MaxEventBytes} bytes.";
+            return false;
+        }
+
         var receivedAt = context.ReceivedAt;
         ev = new EngagementEvent
         {

@@ -69,18 +69,30 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
         var target = await profiles.GetAsync(targetKey, cancellationToken)
             ?? throw new InvalidOperationException($"Profile {targetKey} vanished while linking.");
         targetKey = target.ProfileKey;
+        var identity = claim.Identity;
         var current = await profiles.FindByIdentityAsync(identityKey, cancellationToken);
-        switch (IdentityStitching.Decide(current?.ToIdentity(), target.ToIdentity(), claim.Identity.Kind))
+        if (current is null && claim.FromAlias)
+        {
+            // An alias's previous id unknown as a user id may be a device's anonymous id.
+            var anonymous = IdentityRef.Anonymous(identity.Value);
+            var anonymousKey = pseudonymizer.KeyOf(anonymous);
+            if (await profiles.FindByIdentityAsync(anonymousKey, cancellationToken) is { } device)
+            {
+                (identity, identityKey, current) = (anonymous, anonymousKey, device);
+            }
+        }
+
+        switch (IdentityStitching.Decide(current?.ToIdentity(), target.ToIdentity(), identity.Kind))
         {
             case StitchAction.None:
                 break;
             case StitchAction.Link or StitchAction.Repoint:
-                await profiles.UpdateAsync(targetKey, p => p.Link(claim.Identity, identityKey), cancellationToken: cancellationToken);
+                await profiles.UpdateAsync(targetKey, p => p.Link(identity, identityKey), cancellationToken: cancellationToken);
                 break;
             case StitchAction.Merge:
                 // Order matters for a crash in between: first the target gains everything, then the old profile
                 // forwards to it, then the old profile's identities point at it directly.
-                await profiles.UpdateAsync(targetKey, p => { p.Absorb(current!); p.Link(claim.Identity, identityKey); }, cancellationToken: cancellationToken);
+                await profiles.UpdateAsync(targetKey, p => { p.Absorb(current!); p.Link(identity, identityKey); }, cancellationToken: cancellationToken);
                 await profiles.UpdateAsync(current!.ProfileKey, p => p.MergedInto = targetKey, followForwards: false, cancellationToken);
                 foreach (var key in current.IdentityKeys)
                 {

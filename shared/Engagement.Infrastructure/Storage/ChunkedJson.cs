@@ -10,7 +10,8 @@ namespace Engagement.Infrastructure.Storage;
 internal static class ChunkedJson
 {
     private const int ChunkChars = 30_000;
-    private const int MaxChunks = 30;
+    // 15 × 30,000 UTF-16 characters = 900 KB, leaving room in a 1 MiB entity for the other properties.
+    private const int MaxChunks = 15;
 
     public static void Write(TableEntity entity, string name, string json)
     {

@@ -10,6 +10,24 @@ public sealed class ProfileDocumentTests
     private static readonly Pseudonymizer Keys = new("profile-document-tests-secret");
 
     [Fact]
+    public void TraitsStopGrowingAtTheirBudgetSoTheProfileFitsInOneRow()
+    {
+        var profile = NewProfile();
+        var big = new string('x', 30_000);
+        for (var i = 0; i < 20; i++)
+        {
+            profile.ApplyTraits($$"""{"note{{i}}":"{{big}}"}""", Monday.AddMinutes(i), $"m{i}");
+        }
+
+        profile.ApplyTraits("""{"email":"jana@example.cz"}""", Monday.AddHours(1), "small");
+
+        var total = profile.Traits.Sum(t => t.Key.Length + t.Value.Value.GetRawText().Length);
+        Assert.True(total <= ProfileDocument.TraitBudgetChars, $"traits hold {total} characters");
+        Assert.True(profile.Traits.Count >= 9);
+        Assert.Equal("jana@example.cz", profile.Email);
+    }
+
+    [Fact]
     public void LaterTraitWins()
     {
         var profile = NewProfile();

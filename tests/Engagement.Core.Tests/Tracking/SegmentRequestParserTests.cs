@@ -534,6 +534,24 @@ public sealed class SegmentRequestParserTests
     }
 
     [Fact]
+    public void BatchContextCountsAgainstTheEventLimit()
+    {
+        // Each message is small, but the shared context copied into each would make every stored event too large.
+        var body = new SegmentBatchBuilder()
+            .Set("context", new JsonObject { ["blob"] = new string('c', 31_000) })
+            .Add(SegmentMessageBuilder.Track())
+            .Add(SegmentMessageBuilder.Track().Set("properties", new JsonObject { ["pad"] = new string('p', 2_000) }))
+            .ToBytes();
+
+        var result = Parse(body, TrackingEndpoint.Batch);
+
+        Assert.Single(result.Events);
+        var rejected = Assert.Single(result.Rejected);
+        Assert.Equal(1, rejected.Index);
+        Assert.Contains("batch's context", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BatchSentAtCorrectsClientClockSkew()
     {
         // The client's clock runs an hour fast; the event happened 5 s before it was sent.

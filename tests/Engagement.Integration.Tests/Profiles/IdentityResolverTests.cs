@@ -112,6 +112,28 @@ public sealed class IdentityResolverTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AliasFromAnAnonymousIdJoinsThatDevicesHistory()
+    {
+        var device = UniqueId.New("device");
+        var userId = UniqueId.New("crm");
+        await Ingestion.HandleAsync(
+        [
+            EventBuilder.Page("https://www.example-finance.cz/auto/uver-na-auto").ForAnonymous(device).AtMinute(0).Build(),
+            EventBuilder.Track("Product Viewed").ForAnonymous(device).AtMinute(1).Build(),
+        ]);
+        await Ingestion.HandleAsync([EventBuilder.Track("Signed Up").ForUser(userId).AtMinute(5).Build()]);
+
+        // Segment's alias with the anonymous id as previousId and no anonymousId field.
+        await Ingestion.HandleAsync([EventBuilder.Alias(device, userId).AtMinute(6).Build()]);
+
+        var profile = (await Profiles.GetAsync(userId))!;
+        Assert.Equal(profile.ProfileKey, (await Profiles.GetAsync(device))!.ProfileKey);
+        Assert.Contains(device, profile.AnonymousIds);
+        Assert.Equal(4, profile.EventCount);
+        Assert.Equal(1, profile.CountsByEvent["Product Viewed"]);
+    }
+
+    [Fact]
     public async Task SecondKnownUserOnASharedDeviceDoesNotMergeTheUsers()
     {
         var jana = UniqueId.New("jana");

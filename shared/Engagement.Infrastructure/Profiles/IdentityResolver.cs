@@ -19,7 +19,8 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
     public async Task ApplyAsync(IReadOnlyList<EngagementEvent> events, CancellationToken cancellationToken = default)
     {
         var claims = IdentityStitching.ClaimsOf(events);
-        var anchors = claims.Select(c => c.Anchor).Concat(claims.Select(c => c.Identity).Where(i => i.Kind == IdentityKind.User)).Distinct().ToList();
+        // An alias's previous id is not made a profile of its own: it may be a device's anonymous id (see PlaceAsync).
+        var anchors = claims.Select(c => c.Anchor).Concat(claims.Where(c => c.Identity.Kind == IdentityKind.User && !c.FromAlias).Select(c => c.Identity)).Distinct().ToList();
         await Parallel.ForEachAsync(
             anchors,
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken },

@@ -85,6 +85,7 @@ public static class DependencyInjection
         services.AddSingleton<AdImporter>();
         services.AddSingleton<StreamPayloadCleanup>();
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<StreamPayloadCleanup>());
+        services.AddSingleton<ClaimCheckEncoder>();
         services.TryAddSingleton<IEventStreamProducer, QueueEventStreamProducer>();
         return services;
     }

@@ -1,10 +1,8 @@
 using Azure.Identity;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
-using Azure.Storage.Blobs.Models;
 using Engagement.Core.Events;
 using Engagement.Infrastructure;
-using Engagement.Infrastructure.Storage;
 using Engagement.Infrastructure.Streaming;
 using Microsoft.Extensions.Configuration;
 
@@ -21,7 +19,7 @@ namespace Engagement.Functions.Streaming;
 /// <see cref="IEventStreamProducer.AppendAsync"/> returns only once Event Hubs has acknowledged the event, so the
 /// tracking API's 200 still means "durable on the stream".
 /// </remarks>
-public sealed class EventHubStreamProducer(EventHubProducerClient producer, EngagementStorage storage, TimeProvider time) : IEventStreamProducer
+public sealed class EventHubStreamProducer(EventHubProducerClient producer, ClaimCheckEncoder encoder) : IEventStreamProducer
 {
     // Standard tier takes 1 MiB per event or batch; this leaves room for the AMQP envelope and properties.
     internal const int MaxInlineBytes = 900 * 1024;
@@ -30,16 +28,7 @@ public sealed class EventHubStreamProducer(EventHubProducerClient producer, Enga
     public async Task AppendAsync(IngestionBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var payload = StreamCodec.EncodeBatch(batch);
-        if (payload.Length > MaxInlineBytes)
-        {
-            // The stream container's lifecycle rule deletes claim checks after 7 days, the hub's retention.
-            var blobName = $"{time.GetUtcNow():yyyy-MM-dd}/{batch.BatchId}.json.gz";
-            await storage.StreamPayloads.GetBlobClient(blobName).UploadAsync(
-                new BinaryData(payload), new BlobUploadOptions(), cancellationToken);
-            payload = StreamCodec.EncodeClaim(blobName);
-        }
-
+        var payload = await encoder.EncodeAsync(batch, MaxInlineBytes, cancellationToken);
         var data = new EventData(new BinaryData(payload)) { MessageId = batch.BatchId, ContentType = "application/gzip" };
         try
         {

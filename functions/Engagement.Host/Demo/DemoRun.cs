@@ -151,7 +151,19 @@ internal static class DemoRun
             eventRows++;
         }
 
-        long profiles = 0, known = 0, stitched = 0;
+        // A person is a profile row (identities linked, traits known) or an identity with events only.
+        var active = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in storage.Events.QueryAsync<TableEntity>(e => e.RowKey == "activity", select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            active.Add(row.PartitionKey);
+        }
+
+        await foreach (var row in storage.IdentityLinks.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            active.Remove(row.PartitionKey);
+        }
+
+        long profiles = active.Count, known = 0, stitched = 0;
         string? sampleUser = null;
         await foreach (var row in storage.Profiles.QueryAsync<TableEntity>(select: ["PartitionKey", "UserId", "MergedInto", "DocumentChunks", "Document0"], cancellationToken: cancellationToken))
         {
@@ -179,7 +191,7 @@ internal static class DemoRun
         table.AddRow("Ad records imported", $"{ads.Accepted:N0}");
         table.AddRow("Ad records rejected (bad rows, dead-lettered)", $"{ads.Errors.Count:N0}");
         table.AddRow("Events stored (this run: new / already stored)", $"{eventRows:N0} ({metrics.Stored:N0} / {metrics.Duplicates:N0})");
-        table.AddRow("Profiles", $"{profiles:N0}");
+        table.AddRow("People (360° profiles)", $"{profiles:N0}");
         table.AddRow("Known customers", $"{known:N0}");
         table.AddRow("Stitched identities (anonymous history joined to a customer)", $"{stitched:N0}");
         table.AddRow("Dead letters", deadLetters.Count == 0 ? "0" : string.Join(", ", deadLetters.Select(d => $"{d.Key}: {d.Value}")));

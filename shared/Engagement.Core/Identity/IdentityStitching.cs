@@ -4,7 +4,7 @@ namespace Engagement.Core.Identity;
 
 /// <summary>A statement that an identity belongs to the profile of another (its anchor).</summary>
 /// <param name="Identity">The identity being placed.</param>
-/// <param name="Anchor">The identity whose profile it joins; equal to <paramref name="Identity"/> when it only has to exist.</param>
+/// <param name="Anchor">The identity whose profile it joins.</param>
 /// <param name="At">When the event that implies it happened.</param>
 /// <param name="FromAlias">
 /// True for an alias's previous id, which Segment allows to be a user id or an anonymous id: it is placed as whichever
@@ -29,8 +29,9 @@ public enum StitchAction
 public static class IdentityStitching
 {
     /// <summary>
-    /// The claims a batch makes: every identity exists; an anonymous id seen with a user id belongs to that user;
-    /// an alias's previous id belongs to its user id.
+    /// The claims a batch makes: an anonymous id seen with a user id belongs to that user; an alias's previous id
+    /// belongs to its user id. An identity that only has events needs no claim: its events are its profile until it is
+    /// linked, so anonymous traffic costs nothing beyond its events.
     /// </summary>
     public static IReadOnlyList<IdentityClaim> ClaimsOf(IEnumerable<EngagementEvent> events)
     {
@@ -47,7 +48,6 @@ public static class IdentityStitching
         foreach (var ev in events)
         {
             var primary = PrimaryIdentity(ev);
-            Add(primary, primary, ev.Timestamp);
             if (ev.UserId is not null && ev.AnonymousId is not null)
             {
                 Add(IdentityRef.Anonymous(ev.AnonymousId), primary, ev.Timestamp);

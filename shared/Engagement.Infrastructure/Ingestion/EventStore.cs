@@ -35,7 +35,9 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
         var unique = events.DistinctBy(e => EventRows.RowKeyOf(e.MessageId)).ToList();
         duplicates += events.Count - unique.Count;
 
-        var activity = await LoadActivityAsync(partitionKey, cancellationToken);
+        // An identity not in the cache is most likely new (the cache holds the recently active ones), so its activity
+        // row is added without reading first; when it does exist, the add fails and the row is read then.
+        var activity = _cache.TryGet(partitionKey, out var cached) ? cached : CachedActivity.None;
         foreach (var chunk in Chunk(partitionKey, unique))
         {
             var pending = chunk;
@@ -65,7 +67,7 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
                     if (newEtag is null)
                     {
                         _cache.Remove(partitionKey);
-                        activity = await LoadActivityAsync(partitionKey, cancellationToken, useCache: false);
+                        activity = await LoadActivityAsync(partitionKey, cancellationToken);
                     }
                     else
                     {
@@ -75,24 +77,21 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
                     stored += pending.Count;
                     pending = [];
                 }
-                catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex is { } index && index < pending.Count)
+                catch (TableTransactionFailedException ex) when (ex.Status == 409)
                 {
-                    // Some events are already stored: find them all at once rather than one conflict at a time.
+                    // Events already stored (a redelivery), or the activity row exists although it was not cached:
+                    // drop the stored events, all found at once rather than one conflict at a time, and start again
+                    // from the stored activity.
                     var existing = await ExistingRowKeysAsync(partitionKey, pending.Select(p => p.Entity.RowKey), cancellationToken);
-                    if (existing.Count == 0)
-                    {
-                        existing.Add(pending[index].Entity.RowKey);
-                    }
-
                     duplicates += pending.Count(p => existing.Contains(p.Entity.RowKey));
                     pending = pending.Where(p => !existing.Contains(p.Entity.RowKey)).ToList();
-                    activity = await LoadActivityAsync(partitionKey, cancellationToken, useCache: false);
+                    activity = await LoadActivityAsync(partitionKey, cancellationToken);
                 }
-                catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+                catch (TableTransactionFailedException ex) when (ex.Status == 412)
                 {
                     // Another writer changed the activity row: start again from what is stored.
                     LogActivityConflict(logger, partitionKey, ex.Status);
-                    activity = await LoadActivityAsync(partitionKey, cancellationToken, useCache: false);
+                    activity = await LoadActivityAsync(partitionKey, cancellationToken);
                 }
                 catch (TableTransactionFailedException ex) when (ex.Status == 400 && ex.FailedTransactionActionIndex is { } index && index < pending.Count)
                 {
@@ -115,13 +114,8 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
     /// <summary>Forgets cached activity rows (after another process changed them, as tests and tools do).</summary>
     public void ForgetCache() => _cache.Clear();
 
-    private async Task<CachedActivity> LoadActivityAsync(string partitionKey, CancellationToken cancellationToken, bool useCache = true)
+    private async Task<CachedActivity> LoadActivityAsync(string partitionKey, CancellationToken cancellationToken)
     {
-        if (useCache && _cache.TryGet(partitionKey, out var cached))
-        {
-            return cached;
-        }
-
         var response = await storage.Events.GetEntityIfExistsAsync<TableEntity>(partitionKey, EventRows.ActivityRowKey, cancellationToken: cancellationToken);
         var activity = response.HasValue
             ? new CachedActivity(response.Value!.ETag, JsonSerializer.Serialize(EventRows.ToSummary(response.Value), EngagementJson.Default.ActivitySummary))

@@ -11,22 +11,15 @@ namespace Engagement.Infrastructure.Profiles;
 /// users (so a profile includes what the person did before logging in), merges aliases, and records traits and groups.
 /// Every step is an idempotent merge, so a redelivered batch changes nothing further.
 /// </summary>
-public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudonymizer, IOptions<IngestionOptions> options)
+public sealed class IdentityResolver(ProfileStore profiles, EventStore events, Pseudonymizer pseudonymizer, IOptions<IngestionOptions> options)
 {
     private readonly LruCache<string, string> _links = new(options.Value.ActivityCacheSize);
 
     /// <summary>Applies the identity facts of a batch.</summary>
     public async Task ApplyAsync(IReadOnlyList<EngagementEvent> events, CancellationToken cancellationToken = default)
     {
-        var claims = IdentityStitching.ClaimsOf(events);
-        // An alias's previous id is not made a profile of its own: it may be a device's anonymous id (see PlaceAsync).
-        var anchors = claims.Select(c => c.Anchor).Concat(claims.Where(c => c.Identity.Kind == IdentityKind.User && !c.FromAlias).Select(c => c.Identity)).Distinct().ToList();
-        await Parallel.ForEachAsync(
-            anchors,
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken },
-            async (identity, ct) => await EnsureProfileAsync(identity, ct));
-
-        foreach (var claim in claims.Where(c => c.Identity != c.Anchor))
+        // Claims are applied in order: a later one may depend on a link an earlier one made.
+        foreach (var claim in IdentityStitching.ClaimsOf(events))
         {
             await PlaceAsync(claim, cancellationToken);
         }
@@ -37,6 +30,7 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
     /// <summary>Forgets cached links (after another process changed them).</summary>
     public void ForgetCache() => _links.Clear();
 
+    /// <summary>The profile an identity belongs to, created when it has none (it then needs one: for a link, traits or a group).</summary>
     private async Task<string> EnsureProfileAsync(IdentityRef identity, CancellationToken cancellationToken)
     {
         var key = pseudonymizer.KeyOf(identity);
@@ -80,6 +74,12 @@ public sealed class IdentityResolver(ProfileStore profiles, Pseudonymizer pseudo
             if (await profiles.FindByIdentityAsync(anonymousKey, cancellationToken) is { } device)
             {
                 (identity, identityKey, current) = (anonymous, anonymousKey, device);
+            }
+            else if (await events.GetActivityAsync(identityKey.Value, cancellationToken) is null
+                && await events.GetActivityAsync(anonymousKey.Value, cancellationToken) is not null)
+            {
+                // A device with events and nothing else: no profile row yet, its events are its history.
+                (identity, identityKey) = (anonymous, anonymousKey);
             }
         }
 

@@ -11,14 +11,28 @@ public sealed class ProfileQuery(ProfileStore profiles, EventStore events, Pseud
     public async Task<Profile360?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        var profile = await profiles.FindByIdentityAsync(pseudonymizer.KeyOf(IdentityRef.User(id)), cancellationToken)
-            ?? await profiles.FindByIdentityAsync(pseudonymizer.KeyOf(IdentityRef.Anonymous(id)), cancellationToken);
-        if (profile is null)
+        var candidates = new[] { IdentityRef.User(id), IdentityRef.Anonymous(id) };
+        foreach (var identity in candidates)
         {
-            return null;
+            if (await profiles.FindByIdentityAsync(pseudonymizer.KeyOf(identity), cancellationToken) is { } profile)
+            {
+                var activities = await Task.WhenAll(profile.IdentityKeys.Select(key => events.GetActivityAsync(key, cancellationToken)));
+                return Profile360.Compose(profile, activities.OfType<ActivitySummary>());
+            }
         }
 
-        var activities = await Task.WhenAll(profile.IdentityKeys.Select(key => events.GetActivityAsync(key, cancellationToken)));
-        return Profile360.Compose(profile, activities.OfType<ActivitySummary>());
+        // An identity never linked nor given traits has no profile row: its events are its whole profile.
+        foreach (var identity in candidates)
+        {
+            var key = pseudonymizer.KeyOf(identity);
+            if (await events.GetActivityAsync(key.Value, cancellationToken) is { } activity)
+            {
+                var bare = new ProfileDocument { ProfileKey = key.Value };
+                bare.Link(identity, key);
+                return Profile360.Compose(bare, [activity]);
+            }
+        }
+
+        return null;
     }
 }

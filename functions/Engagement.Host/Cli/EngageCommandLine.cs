@@ -49,6 +49,7 @@ public static class EngageCommandLine
         root.Subcommands.Add(ImportCommand(storage));
         root.Subcommands.Add(ProfilesCommand(storage));
         root.Subcommands.Add(DeadLettersCommand(storage));
+        root.Subcommands.Add(Bench.BenchCommand.Create(storage));
         return root;
     }
 

@@ -31,6 +31,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>The storage connection string of this Azurite.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The id of the Node.js process running Azurite, to watch its memory.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Starts Azurite, keeping data in <paramref name="dataDirectory"/>, or in memory when null.</summary>
     public static async Task<AzuriteProcess> StartAsync(string? dataDirectory, CancellationToken cancellationToken = default)
     {
@@ -44,9 +47,10 @@ public sealed class AzuriteProcess : IAsyncDisposable
         };
         // A large event store is held in memory by Azurite's table service.
         start.Environment["NODE_OPTIONS"] = "--max-old-space-size=8192";
+        // Azurite reports usage to Microsoft by default, doing work on every request and calling out of the machine.
         string[] args =
         [
-            script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+            script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace Engagement.Host.Bench;
+
+/// <summary><c>engage bench</c>: benchmarks run on demand, printing figures.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(Option<string?> storage)
+    {
+        var events = new Option<long>("--events") { Description = "Events ingested by the memory run (e).", DefaultValueFactory = _ => 1_000_000 };
+        var baselineEvents = new Option<long>("--baseline-events") { Description = "Events of the throughput runs (a), (b), (b2).", DefaultValueFactory = _ => 200_000 };
+        var duration = new Option<int>("--duration") { Description = "Seconds of tracking API load (d).", DefaultValueFactory = _ => 30 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent HTTP senders of the load (d).", DefaultValueFactory = _ => 32 };
+        var activeVisitors = new Option<int>("--active-visitors") { Description = "Visitors whose traffic is interleaved at any moment.", DefaultValueFactory = _ => 500 };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the generated traffic. Default: a new one per run, so runs against the same --storage do not collide." };
+        var skip = new Option<BenchPart[]>("--skip") { Description = "Parts to leave out: throughput (a, b, c), queue (b2), load (d), memory (e).", AllowMultipleArgumentsPerToken = true };
+        Between(events, 1_000, 100_000_000);
+        Between(baselineEvents, 1_000, 100_000_000);
+        Between(duration, 1, 3_600);
+        Between(concurrency, 1, 1_024);
+        Between(activeVisitors, 10, 1_000_000);
+
+        var ingest = new Command("ingest", "Ingestion throughput against raw table writes, tracking API under load, memory over many events; prints one table.")
+        {
+            events, baselineEvents, duration, concurrency, activeVisitors, seed, skip,
+        };
+        ingest.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new IngestBenchSettings(
+                parse.GetValue(events),
+                parse.GetValue(baselineEvents),
+                TimeSpan.FromSeconds(parse.GetValue(duration)),
+                parse.GetValue(concurrency),
+                parse.GetValue(activeVisitors),
+                parse.GetValue(seed) ?? Random.Shared.Next(1, 1_000_000),
+                (parse.GetValue(skip) ?? []).ToHashSet());
+            return await IngestBench.RunAsync(parse.GetValue(storage), settings, cancellationToken);
+        });
+        return new Command("bench", "Benchmarks: run on demand, print figures.") { ingest };
+    }
+
+    private static void Between<T>(Option<T> option, T min, T max)
+        where T : IComparable<T>
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<T>();
+            if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
+            {
+                result.AddError($"{option.Name} must be between {min} and {max}.");
+            }
+        });
+    }
+}

@@ -61,9 +61,6 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
             return;
         }
 
-        var target = await profiles.GetAsync(targetKey, cancellationToken)
-            ?? throw new InvalidOperationException($"Profile {targetKey} vanished while linking.");
-        targetKey = target.ProfileKey;
         var identity = claim.Identity;
         var current = await profiles.FindByIdentityAsync(identityKey, cancellationToken);
         if (current is null && claim.FromAlias)
@@ -83,7 +80,12 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
             }
         }
 
-        switch (IdentityStitching.Decide(current?.ToIdentity(), target.ToIdentity(), identity.Kind))
+        // The target is read only when the identity already belongs somewhere: a new identity is simply linked.
+        var target = current is null ? null : await profiles.GetAsync(targetKey, cancellationToken)
+            ?? throw new InvalidOperationException($"Profile {targetKey} vanished while linking.");
+        targetKey = target?.ProfileKey ?? targetKey;
+        var action = target is null ? StitchAction.Link : IdentityStitching.Decide(current!.ToIdentity(), target.ToIdentity(), identity.Kind);
+        switch (action)
         {
             case StitchAction.None:
                 break;

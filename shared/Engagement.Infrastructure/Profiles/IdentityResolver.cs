@@ -46,7 +46,8 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
             return existing.ProfileKey;
         }
 
-        await profiles.UpdateAsync(key.Value, p => p.Link(identity, key), cancellationToken: cancellationToken);
+        // Not linked anywhere: a new identity, whose profile is added without reading first.
+        await profiles.UpdateAsync(key.Value, p => p.Link(identity, key), assumeNew: true, cancellationToken: cancellationToken);
         await profiles.LinkAsync(key, key.Value, cancellationToken);
         _links.Set(key.Value, key.Value);
         return key.Value;
@@ -96,7 +97,7 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
                 // Order matters for a crash in between: first the target gains everything, then the old profile
                 // forwards to it, then the old profile's identities point at it directly.
                 await profiles.UpdateAsync(targetKey, p => { p.Absorb(current!); p.Link(identity, identityKey); }, cancellationToken: cancellationToken);
-                await profiles.UpdateAsync(current!.ProfileKey, p => p.MergedInto = targetKey, followForwards: false, cancellationToken);
+                await profiles.UpdateAsync(current!.ProfileKey, p => p.MergedInto = targetKey, followForwards: false, cancellationToken: cancellationToken);
                 foreach (var key in current.IdentityKeys)
                 {
                     await profiles.LinkAsync(new IdentityKey(key), targetKey, cancellationToken);

@@ -4,16 +4,19 @@ using Azure.Data.Tables;
 using Engagement.Core.Identity;
 using Engagement.Core.Profiles;
 using Engagement.Infrastructure.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Engagement.Infrastructure.Profiles;
 
 /// <summary>Profiles and the identity links that say which profile an identity belongs to.</summary>
-public sealed class ProfileStore(EngagementStorage storage)
+public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOptions> options)
 {
     private const string ProfileRowKey = "profile";
     private const string LinkRowKey = "link";
     private const int MaxForwards = 8;
     private const int MaxAttempts = 10;
+
+    private readonly Ingestion.LruCache<string, (string? Json, ETag? ETag)> _written = new(options.Value.ActivityCacheSize);
 
     /// <summary>The profile an identity key belongs to (following merges), or null.</summary>
     public async Task<ProfileDocument?> FindByIdentityAsync(IdentityKey identity, CancellationToken cancellationToken = default)
@@ -51,14 +54,22 @@ public sealed class ProfileStore(EngagementStorage storage)
     /// <param name="profileKey">The profile to change.</param>
     /// <param name="change">The merge to apply.</param>
     /// <param name="followForwards">Apply the change to the profile a merged profile forwards to (true), or to the row itself.</param>
+    /// <param name="assumeNew">The profile most likely does not exist yet: add it without reading first (a conflict falls back to reading).</param>
     /// <param name="cancellationToken">Cancels the update.</param>
-    public async Task<ProfileDocument> UpdateAsync(string profileKey, Action<ProfileDocument> change, bool followForwards = true, CancellationToken cancellationToken = default)
+    public async Task<ProfileDocument> UpdateAsync(string profileKey, Action<ProfileDocument> change, bool followForwards = true, bool assumeNew = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         var hops = 0;
+        var fresh = false;
         for (var attempt = 1; ; attempt++)
         {
-            var (profile, etag) = await ReadAsync(profileKey, cancellationToken);
+            // The last version this process wrote saves the read; if another writer changed the row since, the
+            // conditional write fails and the row is read.
+            var (json, etag) = fresh ? await ReadRawAsync(profileKey, cancellationToken)
+                : _written.TryGet(profileKey, out var known) ? known
+                : assumeNew ? (null, null)
+                : await ReadRawAsync(profileKey, cancellationToken);
+            var profile = json is null ? null : JsonSerializer.Deserialize(json, EngagementJson.Default.ProfileDocument);
             if (followForwards && profile?.MergedInto is { } next && hops++ < MaxForwards)
             {
                 // A cached key may name a profile merged since: the change belongs to the surviving one.
@@ -71,20 +82,17 @@ public sealed class ProfileStore(EngagementStorage storage)
             try
             {
                 var entity = ToEntity(profile);
-                if (etag is { } e)
-                {
-                    await storage.Profiles.UpdateEntityAsync(entity, e, TableUpdateMode.Replace, cancellationToken);
-                }
-                else
-                {
-                    await storage.Profiles.AddEntityAsync(entity, cancellationToken);
-                }
-
+                var response = etag is { } e
+                    ? await storage.Profiles.UpdateEntityAsync(entity, e, TableUpdateMode.Replace, cancellationToken)
+                    : (await storage.Profiles.AddEntityAsync(entity, cancellationToken));
+                _written.Set(profileKey, (ChunkedJson.Read(entity, "Document"), response.Headers.ETag));
                 return profile;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
-                // Changed by another writer since the read: read again and reapply.
+                // Changed by another writer since it was read: read again and reapply.
+                _written.Remove(profileKey);
+                fresh = true;
             }
         }
     }
@@ -105,15 +113,14 @@ public sealed class ProfileStore(EngagementStorage storage)
 
     private async Task<(ProfileDocument? Profile, ETag? ETag)> ReadAsync(string profileKey, CancellationToken cancellationToken)
     {
-        var response = await storage.Profiles.GetEntityIfExistsAsync<TableEntity>(profileKey, ProfileRowKey, cancellationToken: cancellationToken);
-        if (!response.HasValue)
-        {
-            return (null, null);
-        }
+        var (json, etag) = await ReadRawAsync(profileKey, cancellationToken);
+        return (json is null ? null : JsonSerializer.Deserialize(json, EngagementJson.Default.ProfileDocument), etag);
+    }
 
-        var json = ChunkedJson.Read(response.Value!, "Document");
-        var profile = json is null ? null : JsonSerializer.Deserialize(json, EngagementJson.Default.ProfileDocument);
-        return (profile, response.Value!.ETag);
+    private async Task<(string? Json, ETag? ETag)> ReadRawAsync(string profileKey, CancellationToken cancellationToken)
+    {
+        var response = await storage.Profiles.GetEntityIfExistsAsync<TableEntity>(profileKey, ProfileRowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? (ChunkedJson.Read(response.Value!, "Document"), response.Value!.ETag) : (null, null);
     }
 
     private static TableEntity ToEntity(ProfileDocument profile)

@@ -86,7 +86,7 @@ param trackingBurstEventsPerSource int = 20000
 param ingestionMaxConcurrency int = 32
 
 @description('Activity rows ingestion keeps in memory per instance.')
-param ingestionActivityCacheSize int = 50000
+param ingestionActivityCacheSize int = 10000
 
 @description('Deliveries of a stream message before it is dead-lettered.')
 param ingestionMaxDeliveries int = 5

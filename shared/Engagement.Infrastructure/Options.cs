@@ -32,9 +32,9 @@ public sealed class IngestionOptions
     [Range(1, 256)]
     public int MaxConcurrency { get; set; } = 32;
 
-    /// <summary>How many activity rows are kept in memory to save a read per write.</summary>
+    /// <summary>How many identities' activity rows, links and profile versions are kept in memory (one LRU each) to save a read per write; the identities active at once should fit.</summary>
     [Range(0, 10_000_000)]
-    public int ActivityCacheSize { get; set; } = 50_000;
+    public int ActivityCacheSize { get; set; } = 10_000;
 
     /// <summary>How often a stream message is delivered before it is dead-lettered.</summary>
     [Range(1, 100)]

@@ -48,6 +48,8 @@ internal static class IngestBench
             await using var eventsOnlyServices = eventsOnlyStorage is null ? null : await eventsOnlyStorage.CreateServicesAsync(cancellationToken);
             comparison = await ThroughputBench.CompareAsync(
                 services, eventsOnlyServices ?? services, settings, storage.AzuriteProcess, (eventsOnlyStorage ?? storage).AzuriteProcess, cancellationToken);
+            Console.WriteLine($"  → (a) {comparison.Raw.EventsPerSecond:N0} events/s, (b) {comparison.Pipeline.EventsPerSecond:N0} events/s, " +
+                $"b/a {comparison.Pipeline.EventsPerSecond / comparison.Raw.EventsPerSecond:F2}, (b′) {comparison.EventsOnly.EventsPerSecond:N0} events/s");
         }
 
         ThroughputFigure? queue = null;
@@ -56,6 +58,7 @@ internal static class IngestBench
             await using var storage = await OpenStorageAsync();
             await using var services = await storage.CreateServicesAsync(cancellationToken);
             queue = await ThroughputBench.QueueAsync(services, settings, storage.AzuriteProcess, cancellationToken);
+            Console.WriteLine($"  → (b2) {queue.EventsPerSecond:N0} events/s");
         }
 
         LoadFigure? load = null;
@@ -64,6 +67,7 @@ internal static class IngestBench
             await using var storage = await OpenStorageAsync();
             Console.WriteLine("(d) tracking API under load");
             load = await TrackingLoadBench.RunAsync(storage, settings, cancellationToken);
+            Console.WriteLine($"  → (d) {load.AcceptedPerSecond:N0} accepted events/s, p50 {load.P50.TotalMilliseconds:N0} ms, p99 {load.P99.TotalMilliseconds:N0} ms, lost: {load.Lost:N0}");
         }
 
         MemoryFigure? memory = null;

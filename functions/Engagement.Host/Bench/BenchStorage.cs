@@ -73,17 +73,7 @@ internal sealed class BenchStorage : IAsyncDisposable
     }
 
     /// <summary>A fresh service provider (fresh caches) over this storage, with storage created and checked.</summary>
-    public async Task<ServiceProvider> CreateServicesAsync(CancellationToken cancellationToken)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning).AddFilter("Azure.Core", LogLevel.Error))
-            .AddEngagementInfrastructure(configuration)
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false });
-        await StorageContext.CheckReachableAsync(services, cancellationToken);
-        return services;
-    }
+    public Task<ServiceProvider> CreateServicesAsync(CancellationToken cancellationToken) => StorageContext.CreateServicesAsync(Settings, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

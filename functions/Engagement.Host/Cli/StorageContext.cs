@@ -81,9 +81,12 @@ internal sealed class StorageContext : IAsyncDisposable
     }
 
     /// <summary>A service provider over this storage, with storage created and checked.</summary>
-    public async Task<ServiceProvider> CreateServicesAsync(CancellationToken cancellationToken)
+    public Task<ServiceProvider> CreateServicesAsync(CancellationToken cancellationToken) => CreateServicesAsync(Settings, cancellationToken);
+
+    /// <summary>A service provider (its own caches) over the given settings, with storage created and checked.</summary>
+    public static async Task<ServiceProvider> CreateServicesAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning).AddFilter("Azure.Core", LogLevel.Error))

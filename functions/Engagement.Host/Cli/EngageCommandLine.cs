@@ -36,6 +36,12 @@ public static class EngageCommandLine
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 2;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Disposal has run by now (embedded Azurite stopped); say what failed in one line rather than crash.
+            await Console.Error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+            return 1;
+        }
     }
 
     private static RootCommand Build()

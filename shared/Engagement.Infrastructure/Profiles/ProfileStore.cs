@@ -104,6 +104,23 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
         await storage.IdentityLinks.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
+    /// <summary>
+    /// Points an identity that is linked nowhere yet at a profile: one request for what is most often a new identity.
+    /// False, and nothing changed, when the identity is already linked.
+    /// </summary>
+    public async Task<bool> TryAddLinkAsync(IdentityKey identity, string profileKey, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await storage.IdentityLinks.AddEntityAsync(new TableEntity(identity.Value, LinkRowKey) { ["ProfileKey"] = profileKey }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The profile key an identity is linked to, without reading the profile.</summary>
     public async Task<string?> LinkedProfileKeyAsync(IdentityKey identity, CancellationToken cancellationToken = default)
     {

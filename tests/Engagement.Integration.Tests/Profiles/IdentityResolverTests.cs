@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Engagement.Core.Events;
+using Engagement.Core.Identity;
 using Engagement.Core.Profiles;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
@@ -80,6 +81,58 @@ public sealed class IdentityResolverTests(AzuriteFixture azurite)
         var profile = (await Profiles.GetAsync(anonymousId))!;
         Assert.Equal(userId, profile.UserId);
         Assert.Equal(3, profile.EventCount);
+    }
+
+    [Fact]
+    public async Task RedeliveryCompletesAProfileWhoseLinksWereWrittenBeforeAFailure()
+    {
+        var userId = UniqueId.New("user");
+        var anonymousId = UniqueId.New("anon");
+        var keys = azurite.Services.Get<Pseudonymizer>();
+        var store = azurite.Services.Get<ProfileStore>();
+        var userKey = keys.KeyOf(IdentityRef.User(userId));
+        var batch = new[]
+        {
+            EventBuilder.Page("https://www.example.cz/pojisteni").ForAnonymous(anonymousId).AtMinute(0).Build(),
+            EventBuilder.Identify("""{"email":"eva@example.cz"}""").ForUser(userId).ForAnonymous(anonymousId).AtMinute(1).Build(),
+        };
+
+        // The first delivery got as far as both links; the profile they name was never written.
+        Assert.True(await store.TryAddLinkAsync(userKey, userKey.Value));
+        Assert.True(await store.TryAddLinkAsync(keys.KeyOf(IdentityRef.Anonymous(anonymousId)), userKey.Value));
+        await Ingestion.HandleAsync(batch);
+
+        var profile = (await Profiles.GetAsync(userId))!;
+        Assert.Equal(userKey.Value, profile.ProfileKey);
+        Assert.Equal([anonymousId], profile.AnonymousIds);
+        Assert.Equal("eva@example.cz", Text(profile.Traits["email"]));
+        Assert.Equal(2, profile.EventCount);
+        Assert.Equal(profile.ProfileKey, (await Profiles.GetAsync(anonymousId))!.ProfileKey);
+    }
+
+    [Fact]
+    public async Task ManyVisitorsLoggingInWithinOneBatchEachGetTheirOwnProfile()
+    {
+        var visitors = Enumerable.Range(0, 40).Select(i => (User: UniqueId.New($"user{i}"), Anonymous: UniqueId.New($"anon{i}"))).ToList();
+        var batch = visitors.SelectMany((v, i) => new[]
+        {
+            EventBuilder.Page($"https://www.example.cz/produkt/{i}").ForAnonymous(v.Anonymous).AtMinute(i).Build(),
+            EventBuilder.Identify($$"""{"email":"visitor{{i}}@example.cz"}""").ForUser(v.User).ForAnonymous(v.Anonymous).AtMinute(i + 1).Build(),
+            EventBuilder.Group($"team-{i % 3}").ForUser(v.User).AtMinute(i + 2).Build(),
+        }).ToList();
+
+        await Ingestion.HandleAsync(batch);
+        await Ingestion.HandleAsync(batch);
+
+        for (var i = 0; i < visitors.Count; i++)
+        {
+            var profile = (await Profiles.GetAsync(visitors[i].Anonymous))!;
+            Assert.Equal(visitors[i].User, profile.UserId);
+            Assert.Equal([visitors[i].Anonymous], profile.AnonymousIds);
+            Assert.Equal($"visitor{i}@example.cz", Text(profile.Traits["email"]));
+            Assert.Equal([$"team-{i % 3}"], profile.Groups);
+            Assert.Equal(3, profile.EventCount);
+        }
     }
 
     [Fact]

@@ -99,7 +99,8 @@ public static class UrlTokens
     private static bool IsUseful(string token) =>
         token.Length >= 2 && token.Length <= MaxTokenLength && !token.All(char.IsDigit) && !Noise.Contains(token);
 
-    private static string RemoveDiacritics(string text)
+    /// <summary>Text with Czech and other Latin diacritics removed (<c>Řecko</c> → <c>Recko</c>).</summary>
+    public static string RemoveDiacritics(string text)
     {
         var decomposed = text.Normalize(NormalizationForm.FormD);
         var result = new StringBuilder(decomposed.Length);

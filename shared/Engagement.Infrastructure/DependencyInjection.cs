@@ -75,6 +75,7 @@ public static class DependencyInjection
         services.AddSingleton<IngestionMetrics>();
         services.AddSingleton<IngestionHandler>();
         services.AddSingleton<ProfileQuery>();
+        services.AddSingleton<Journeys.JourneyStore>();
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();

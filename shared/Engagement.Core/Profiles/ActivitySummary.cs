@@ -80,6 +80,16 @@ public sealed class ActivitySummary
     /// <summary>Number of events.</summary>
     public long EventCount { get; set; }
 
+    /// <summary>
+    /// Sessions (runs of events without 30 minutes of inactivity). Exact when events arrive in time order; an event
+    /// arriving late inside the known span is not checked against the gaps it may close, which
+    /// <c>engage journeys rebuild</c> corrects.
+    /// </summary>
+    public long Sessions { get; set; }
+
+    /// <summary>Time of the first ad impression, if any.</summary>
+    public DateTimeOffset? FirstImpression { get; set; }
+
     /// <summary>Events per kind (wire name).</summary>
     public Dictionary<string, long> ByKind { get; set; } = new(StringComparer.Ordinal);
 
@@ -102,6 +112,16 @@ public sealed class ActivitySummary
     public void Apply(EngagementEvent ev)
     {
         ArgumentNullException.ThrowIfNull(ev);
+        if (FirstSeen is null || LastSeen is null || ev.Timestamp - LastSeen > Journeys.Journey.SessionGap || FirstSeen - ev.Timestamp > Journeys.Journey.SessionGap)
+        {
+            Sessions++;
+        }
+
+        if (ev.Kind == EventKind.AdImpression && (FirstImpression is null || ev.Timestamp < FirstImpression))
+        {
+            FirstImpression = ev.Timestamp;
+        }
+
         FirstSeen = FirstSeen is null || ev.Timestamp < FirstSeen ? ev.Timestamp : FirstSeen;
         LastSeen = LastSeen is null || ev.Timestamp > LastSeen ? ev.Timestamp : LastSeen;
         EventCount++;
@@ -144,6 +164,12 @@ public sealed class ActivitySummary
         }
 
         EventCount += other.EventCount;
+        Sessions += other.Sessions;
+        if (other.FirstImpression is { } impression && (FirstImpression is null || impression < FirstImpression))
+        {
+            FirstImpression = impression;
+        }
+
         foreach (var (key, count) in other.ByKind)
         {
             Increment(ByKind, key, count, int.MaxValue);

@@ -27,6 +27,12 @@ public sealed record Profile360
     /// <summary>Total events.</summary>
     public long EventCount { get; init; }
 
+    /// <summary>Sessions (30 minutes of inactivity split them).</summary>
+    public long Sessions { get; init; }
+
+    /// <summary>The first ad impression, if any.</summary>
+    public DateTimeOffset? FirstImpression { get; init; }
+
     /// <summary>Events per kind.</summary>
     public required IReadOnlyDictionary<string, long> CountsByType { get; init; }
 
@@ -66,6 +72,8 @@ public sealed record Profile360
             FirstSeen = total.FirstSeen,
             LastSeen = total.LastSeen,
             EventCount = total.EventCount,
+            Sessions = total.Sessions,
+            FirstImpression = total.FirstImpression,
             CountsByType = total.ByKind,
             CountsByEvent = total.ByEventName,
             Pages = total.Pages.OrderByDescending(p => p.Value).ToDictionary(),

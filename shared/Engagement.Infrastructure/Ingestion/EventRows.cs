@@ -78,6 +78,54 @@ internal static class EventRows
         return entity;
     }
 
+    /// <summary>
+    /// The event a row holds, as far as rows keep it: ids are not stored (the partition key stands for the identity)
+    /// and traits only by name. Null for a row that is not an event.
+    /// </summary>
+    public static EngagementEvent? ToEvent(TableEntity entity)
+    {
+        if (!entity.RowKey.StartsWith(EventRowPrefix, StringComparison.Ordinal) || !EventKindNames.TryParse(entity.GetString("Kind"), out var kind))
+        {
+            return null;
+        }
+
+        var timestamp = entity.GetDateTimeOffset("OccurredAt") ?? entity.Timestamp ?? DateTimeOffset.MinValue;
+        return new EngagementEvent
+        {
+            MessageId = entity.GetString("MessageId") ?? entity.RowKey,
+            Kind = kind,
+            SourceId = entity.GetString("SourceId") ?? string.Empty,
+            Name = entity.GetString("Name"),
+            GroupId = entity.GetString("GroupId"),
+            Timestamp = timestamp,
+            ReceivedAt = entity.GetDateTimeOffset("ReceivedAt") ?? timestamp,
+            PropertiesJson = entity.GetString("Properties"),
+            ContextJson = entity.GetString("Context"),
+            Page = entity.ContainsKey("Url") || entity.ContainsKey("Path") || entity.ContainsKey("Title")
+                ? new PageView
+                {
+                    Url = entity.GetString("Url"),
+                    Path = entity.GetString("Path"),
+                    Host = entity.GetString("Host"),
+                    Title = entity.GetString("Title"),
+                    Referrer = entity.GetString("Referrer"),
+                    Tokens = entity.GetString("Tokens")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [],
+                }
+                : null,
+            Ad = entity.GetString("Domain") is { } domain
+                ? new AdExposure
+                {
+                    Domain = domain,
+                    Campaign = entity.GetString("Campaign") ?? string.Empty,
+                    Placement = entity.GetString("Placement"),
+                    Creative = entity.GetString("Creative"),
+                    VisibleSeconds = entity.GetDouble("VisibleSeconds") ?? 0,
+                    CostEur = (decimal)(entity.GetDouble("CostEur") ?? 0),
+                }
+                : null,
+        };
+    }
+
     public static ActivitySummary ToSummary(TableEntity entity) =>
         ChunkedJson.Read(entity, "Summary") is { } json
             ? JsonSerializer.Deserialize(json, EngagementJson.Default.ActivitySummary) ?? new ActivitySummary()

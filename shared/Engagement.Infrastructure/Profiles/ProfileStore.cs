@@ -140,6 +140,15 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
         return response.HasValue ? (ChunkedJson.Read(response.Value!, "Document"), response.Value!.ETag) : (null, null);
     }
 
+    /// <summary>The profile a profile row holds; null for a row that is not one.</summary>
+    internal static ProfileDocument? DocumentOf(TableEntity entity) =>
+        entity.RowKey == ProfileRowKey && ChunkedJson.Read(entity, "Document") is { } json
+            ? JsonSerializer.Deserialize(json, EngagementJson.Default.ProfileDocument)
+            : null;
+
+    /// <summary>The row key of profile rows.</summary>
+    internal const string ProfileRow = ProfileRowKey;
+
     private static TableEntity ToEntity(ProfileDocument profile)
     {
         // Contact points are columns of the profile row (the only place they are kept) so campaigns can read them cheaply.

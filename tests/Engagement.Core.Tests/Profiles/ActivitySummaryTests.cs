@@ -23,6 +23,30 @@ public sealed class ActivitySummaryTests
     }
 
     [Fact]
+    public void SessionsAreCountedAtEveryHalfHourOfInactivity()
+    {
+        var summary = SummaryOf(
+            EventBuilder.Page("https://www.example.cz/a").AtMinute(0).Build(),
+            EventBuilder.Page("https://www.example.cz/b").AtMinute(20).Build(),
+            EventBuilder.Page("https://www.example.cz/c").AtMinute(55).Build(),
+            EventBuilder.Page("https://www.example.cz/d").AtMinute(200).Build(),
+            EventBuilder.Page("https://www.example.cz/earlier").AtMinute(-120).Build());
+
+        Assert.Equal(4, summary.Sessions);
+    }
+
+    [Fact]
+    public void FirstImpressionIsTheEarliestAdImpression()
+    {
+        var summary = SummaryOf(
+            EventBuilder.Page("https://www.example.cz/a").AtMinute(0).Build(),
+            EventBuilder.Ad(EventKind.AdImpression, "idnes.cz", "zima", 3).AtMinute(30).Build(),
+            EventBuilder.Ad(EventKind.AdImpression, "idnes.cz", "zima", 3).AtMinute(10).Build());
+
+        Assert.Equal(EventBuilder.BaseTime.AddMinutes(10), summary.FirstImpression);
+    }
+
+    [Fact]
     public void FirstAndLastSeenSpanAllEventsWhateverTheirOrder()
     {
         var summary = SummaryOf(

@@ -100,6 +100,36 @@ param trackingPublicApiHost string = ''
 @description('When claim-check payloads older than 7 days are deleted (six-field NCRONTAB, UTC).')
 param cleanupStreamPayloadsSchedule string = '0 30 3 * * *'
 
+@description('When the goal models are retrained from stored journeys (six-field NCRONTAB, UTC).')
+param retrainModelsSchedule string = '0 0 2 * * *'
+
+@description('When people are scored and bid lists and next-best-offer lists are published (six-field NCRONTAB, UTC).')
+param publishScoresSchedule string = '0 15 * * * *'
+
+@description('Goals the models learn: name, kind (Click, Conversion, VisibleSeconds), eventName, products, minVisibleSeconds, productFamily.')
+param modelGoals array = [
+  { name: 'order', kind: 'Conversion', eventName: 'Order Completed', products: [], minVisibleSeconds: 0, productFamily: '' }
+]
+
+@description('Targeting platforms receiving bid lists: name, delimiter, header, idKind (UserId, AnonymousId, ProfileKey), decimals.')
+param bidPlatforms array = [
+  { name: 'default', delimiter: ';', header: false, idKind: 'UserId', decimals: 2 }
+]
+
+@description('Trainers compared on every training run.')
+param modelTrainers array = [
+  'LightGbm'
+  'FastTree'
+  'LogisticRegression'
+]
+
+@description('Lawful basis for ad personalisation assumed for people with nothing recorded: Denied (no bid) or Granted.')
+@allowed([
+  'Denied'
+  'Granted'
+])
+param adPersonalisationDefault string = 'Denied'
+
 @description('Consumer group of the function app\'s Event Hubs triggers.')
 param eventHubsConsumerGroup string = 'ingestion'
 
@@ -217,6 +247,22 @@ var engagementSettings = {
 
   // %Schedules:…% in the timer functions (six-field NCRONTAB, UTC).
   Schedules__CleanupStreamPayloads: cleanupStreamPayloadsSchedule
+  Schedules__RetrainModels: retrainModelsSchedule
+  Schedules__PublishScores: publishScoresSchedule
+
+  // Models: training, champion choice and lists (goals, platforms and trainers are arrays, set item by item below).
+  Models__BidGoal: modelGoals[0].name
+  Models__Horizon: '1.00:00:00'
+  Models__TrainingDays: '28'
+  Models__HoldoutDays: '1'
+  Models__ScoringDays: '7'
+  Models__MinAucGain: '0.005'
+  Models__Seed: '1'
+  Models__BaseBid: '1.0'
+  Models__BidFloor: '0.1'
+  Models__BidCap: '5.0'
+  Models__DomainMinAudience: '30'
+  Models__AdPersonalisationDefault: adPersonalisationDefault
 
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup
@@ -226,6 +272,26 @@ var engagementSettings = {
 var allowedOriginSettings = [for (origin, i) in trackingAllowedOrigins: {
   name: 'Tracking__AllowedOrigins__${i}'
   value: origin
+}]
+
+// Models:Goals, Models:Platforms and Models:Trainers are arrays of objects: one setting per item and property.
+var goalSettings = flatten(map(range(0, length(modelGoals)), i => concat([
+  { name: 'Models__Goals__${i}__Name', value: modelGoals[i].name }
+  { name: 'Models__Goals__${i}__Kind', value: modelGoals[i].kind }
+  { name: 'Models__Goals__${i}__EventName', value: modelGoals[i].eventName }
+  { name: 'Models__Goals__${i}__MinVisibleSeconds', value: string(modelGoals[i].minVisibleSeconds) }
+  { name: 'Models__Goals__${i}__ProductFamily', value: modelGoals[i].productFamily }
+], map(range(0, length(modelGoals[i].products)), j => { name: 'Models__Goals__${i}__Products__${j}', value: modelGoals[i].products[j] }))))
+var platformSettings = flatten(map(range(0, length(bidPlatforms)), i => [
+  { name: 'Models__Platforms__${i}__Name', value: bidPlatforms[i].name }
+  { name: 'Models__Platforms__${i}__Delimiter', value: bidPlatforms[i].delimiter }
+  { name: 'Models__Platforms__${i}__Header', value: string(bidPlatforms[i].header) }
+  { name: 'Models__Platforms__${i}__IdKind', value: bidPlatforms[i].idKind }
+  { name: 'Models__Platforms__${i}__Decimals', value: string(bidPlatforms[i].decimals) }
+]))
+var trainerSettings = [for (trainer, i) in modelTrainers: {
+  name: 'Models__Trainers__${i}'
+  value: trainer
 }]
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -242,7 +308,7 @@ module functionApp 'modules/functionapp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: engagementSettings
-    extraAppSettings: allowedOriginSettings
+    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings)
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     tags: tags

@@ -3,7 +3,8 @@
 //   deadletter  what could not be accepted or stored, with the reason
 //   stream      claim checks: tracking batches too large for one event (deleted after 7 days, the hubs' retention)
 //   models      ML models and their metrics
-//   bidlists    bid lists and next-best-offer lists
+//   bidlists    bid lists per targeting platform
+//   nbo         next-best-offer lists for the CRM and call centre
 //   exports     data exports
 //   app-package the Flex Consumption deployment package
 // Shared keys are off: everything, the platform included, authenticates with Entra ID.
@@ -29,6 +30,7 @@ var containerNames = [
   'stream'
   'models'
   'bidlists'
+  'nbo'
   'exports'
   deploymentContainerName
 ]

@@ -36,6 +36,8 @@ public static class DependencyInjection
         services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Schedules>().BindConfiguration(Schedules.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Models.ModelOptions>().BindConfiguration(Models.ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Models.ModelOptions>, Models.ModelOptionsValidator>();
         services.AddOptions<AdFeedOptions>().BindConfiguration(AdFeedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();

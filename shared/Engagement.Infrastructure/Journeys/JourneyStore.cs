@@ -172,7 +172,7 @@ public sealed partial class JourneyStore(EngagementStorage storage, ILogger<Jour
             }
 
             var rebuilt = EventRows.ToEntity(partitionKey, summary);
-            if (activityRow is not null && ChunkedJson.Read(activityRow, "Summary") == ChunkedJson.Read(rebuilt, "Summary"))
+            if (activityRow is not null && EventRows.SummaryJsonOf(activityRow) == EventRows.SummaryJsonOf(rebuilt))
             {
                 return (rows.Count, false);
             }

@@ -14,6 +14,14 @@ public sealed class Schedules
     /// <summary>Deleting claim-check payloads left behind by settled deliveries.</summary>
     [Required]
     public string CleanupStreamPayloads { get; set; } = "0 30 3 * * *";
+
+    /// <summary>Retraining the goal models from stored journeys (nightly).</summary>
+    [Required]
+    public string RetrainModels { get; set; } = "0 0 2 * * *";
+
+    /// <summary>Scoring people with the champion models and publishing bid lists and next-best-offer lists (hourly).</summary>
+    [Required]
+    public string PublishScores { get; set; } = "0 15 * * * *";
 }
 
 /// <summary>A job run on a schedule named after it in <see cref="Schedules"/>.</summary>

@@ -55,6 +55,11 @@ public static class EngageCommandLine
         root.Subcommands.Add(ImportCommand(storage));
         root.Subcommands.Add(ProfilesCommand(storage));
         root.Subcommands.Add(DeadLettersCommand(storage));
+        foreach (var command in ModelCommands.Create(storage))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(Bench.BenchCommand.Create(storage));
         return root;
     }

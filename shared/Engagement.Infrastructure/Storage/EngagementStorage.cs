@@ -27,6 +27,15 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Claim checks: stream payloads too large for a queue message or an event.</summary>
     public BlobContainerClient StreamPayloads { get; } = blobs.GetBlobContainerClient("stream");
 
+    /// <summary>Models: <c>{goal}/{version}/model.zip</c>, metrics, reports, and each goal's champion pointer.</summary>
+    public BlobContainerClient Models { get; } = blobs.GetBlobContainerClient("models");
+
+    /// <summary>Bid lists: <c>{platform}/{yyyy-MM-dd}/users.csv|domains.csv|manifest.json</c>.</summary>
+    public BlobContainerClient BidLists { get; } = blobs.GetBlobContainerClient("bidlists");
+
+    /// <summary>Next-best-offer lists: <c>{yyyy-MM-dd}.csv</c> with <c>{yyyy-MM-dd}.manifest.json</c>.</summary>
+    public BlobContainerClient NextBestOffers { get; } = blobs.GetBlobContainerClient("nbo");
+
     /// <summary>The self-hosted event stream.</summary>
     public QueueClient StreamQueue { get; } = queues.GetQueueClient(ingestion.Value.QueueName);
 
@@ -43,6 +52,11 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
 
         await DeadLetters.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await StreamPayloads.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var container in new[] { Models, BidLists, NextBestOffers })
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+
         await StreamQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 

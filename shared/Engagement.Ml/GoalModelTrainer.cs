@@ -97,8 +97,7 @@ public sealed class GoalModelTrainer
             var predictor = Fit(context, kind, featurized);
             var duration = clock.Elapsed;
             var model = new TrainedModel(context, new TransformerChain<ITransformer>(featurizer, predictor), schema, kind);
-            var evaluation = ModelEvaluation.Compute(
-                model.Score(holdout, cancellationToken).Zip(holdout, (scored, example) => new LabeledScore(scored.Probability, example.Label)));
+            var evaluation = ModelEvaluation.Compute(model.ScoreLabeled(holdout, cancellationToken));
             candidates.Add(new TrainingCandidate(kind, evaluation, model, duration, train.Count));
         }
 

@@ -27,6 +27,8 @@ internal sealed class ModelOutput
 
     public string UserId { get; set; } = string.Empty;
 
+    public bool Label { get; set; }
+
     public float Probability { get; set; }
 }
 

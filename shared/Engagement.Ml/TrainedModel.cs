@@ -1,4 +1,6 @@
+using System.Collections;
 using System.IO.Compression;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Engagement.Core.Journeys;
@@ -126,15 +128,44 @@ public sealed class TrainedModel
         return context;
     }
 
-    private IEnumerable<ScoredExample> ScoreLazily(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken)
+    /// <summary>Scores with the label carried through, for evaluations that must pair each score with its row's outcome.</summary>
+    internal IEnumerable<LabeledScore> ScoreLabeled(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken) =>
+        Outputs(rows, cancellationToken).Select(output => new LabeledScore(output.Probability, output.Label));
+
+    private IEnumerable<ScoredExample> ScoreLazily(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken) =>
+        Outputs(rows, cancellationToken).Select(output => new ScoredExample(output.ProfileKey, output.UserId.Length == 0 ? null : output.UserId, output.Probability));
+
+    /// <summary>
+    /// The model's outputs, streamed. ML.NET reads the source ahead on worker threads (a bounded number of batches,
+    /// so memory does not grow with the rows) and returns the rows in the source's order. It reports any exception of
+    /// the source as its own; the source is therefore wrapped so the original exception (a row of the wrong width, a
+    /// storage fault) is what the caller sees.
+    /// </summary>
+    private IEnumerable<ModelOutput> Outputs(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken)
     {
-        var schema = Schema;
-        var input = _context.Data.LoadFromEnumerable(rows.Select(row => ModelRows.ToInput(row, schema)), _inputDefinition);
-        var scored = Transformer.Transform(input);
-        foreach (var output in _context.Data.CreateEnumerable<ModelOutput>(scored, reuseRowObject: true))
+        var source = new GuardedSource(rows, Schema);
+        var scored = Transformer.Transform(_context.Data.LoadFromEnumerable(source, _inputDefinition));
+        using var outputs = _context.Data.CreateEnumerable<ModelOutput>(scored, reuseRowObject: true).GetEnumerator();
+        while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new ScoredExample(output.ProfileKey, output.UserId.Length == 0 ? null : output.UserId, output.Probability);
+            bool more;
+            try
+            {
+                more = outputs.MoveNext();
+            }
+            catch (Exception) when (source.Failure is not null)
+            {
+                source.Failure.Throw();
+                throw;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            yield return outputs.Current;
         }
     }
 
@@ -185,16 +216,61 @@ public sealed class TrainedModel
         {
             return read();
         }
-        catch (Exception ex) when (ex is IOException or JsonException or FormatException or InvalidOperationException or ArgumentException or NotSupportedException or OverflowException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or JsonException or FormatException or InvalidOperationException or ArgumentException or NotSupportedException or OverflowException)
         {
-            // IOException includes the InvalidDataException of a broken zip or deflate stream; ML.NET reports a
-            // broken model in several of these ways.
+            // A broken zip or deflate stream throws InvalidDataException; ML.NET reports a broken model in several of these ways.
             throw Invalid($"{problem} ({ex.Message})", ex);
         }
     }
 
     private static InvalidDataException Invalid(string reason, Exception? inner = null) =>
         new($"Not a readable Engagement 360 model file: {reason}. Keep the current champion and retrain, or restore another version.", inner);
+
+    /// <summary>The rows as ML.NET reads them, remembering the first exception the source or a row's check threw.</summary>
+    private sealed class GuardedSource(IEnumerable<JourneyExample> rows, FeatureSchema schema) : IEnumerable<ModelInput>
+    {
+        public ExceptionDispatchInfo? Failure { get; private set; }
+
+        public IEnumerator<ModelInput> GetEnumerator()
+        {
+            IEnumerator<JourneyExample> inner;
+            try
+            {
+                inner = rows.GetEnumerator();
+            }
+            catch (Exception ex)
+            {
+                Failure = ExceptionDispatchInfo.Capture(ex);
+                throw;
+            }
+
+            using (inner)
+            {
+                while (true)
+                {
+                    ModelInput input;
+                    try
+                    {
+                        if (!inner.MoveNext())
+                        {
+                            yield break;
+                        }
+
+                        input = ModelRows.ToInput(inner.Current, schema);
+                    }
+                    catch (Exception ex)
+                    {
+                        Failure = ExceptionDispatchInfo.Capture(ex);
+                        throw;
+                    }
+
+                    yield return input;
+                }
+            }
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>The content of <c>model.json</c>.</summary>
     private sealed record ModelManifest(string? Format, int FormatVersion, TrainerKind Trainer, IReadOnlyList<string>? Features);

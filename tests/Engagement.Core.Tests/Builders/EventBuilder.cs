@@ -64,6 +64,9 @@ public sealed class EventBuilder
 
     public EventBuilder WithProperties(string propertiesJson) => With(e => e with { PropertiesJson = propertiesJson });
 
+    /// <summary>For a page event: the page that linked to it.</summary>
+    public EventBuilder WithReferrer(string referrer) => With(e => e with { Page = (e.Page ?? new PageView()) with { Referrer = referrer } });
+
     public EventBuilder WithTraits(string traitsJson) => With(e => e with { TraitsJson = traitsJson });
 
     public EventBuilder FromSource(string sourceId) => With(e => e with { SourceId = sourceId });

@@ -264,6 +264,14 @@ var engagementSettings = {
   Models__DomainMinAudience: '30'
   Models__AdPersonalisationDefault: adPersonalisationDefault
 
+  // Interests: the built-in Czech and English taxonomy and intent rules unless files are deployed with the app.
+  Interests__HalfLife: '14.00:00:00'
+  Interests__MaxEvidence: '5'
+  Interests__MinScore: '0.05'
+  Interests__HalfScoreEvidence: '2'
+  Interests__TaxonomyFile: ''
+  Interests__IntentRulesFile: ''
+
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup
 }

@@ -78,6 +78,19 @@ public static class DependencyInjection
         services.AddSingleton<IngestionHandler>();
         services.AddSingleton<ProfileQuery>();
         services.AddSingleton<Journeys.JourneyStore>();
+        services.AddOptions<Journeys.InterestRulesOptions>().BindConfiguration(Journeys.InterestRulesOptions.SectionName);
+        services.AddOptions<Core.Interests.InterestScorerOptions>().BindConfiguration(Core.Interests.InterestScorerOptions.SectionName)
+            .Validate(o => o.Validate().Count == 0, "Interests settings are invalid (HalfLife > 0, MaxEvidence ≥ 1, 0 ≤ MinScore < 1, HalfScoreEvidence > 0).")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new Core.Interests.InterestScorer(
+            sp.GetRequiredService<IOptions<Journeys.InterestRulesOptions>>().Value.LoadTaxonomy(),
+            sp.GetRequiredService<IOptions<Core.Interests.InterestScorerOptions>>().Value));
+        services.AddSingleton<Journeys.JourneyInterests>();
+        services.AddSingleton<Models.ModelRegistry>();
+        services.AddSingleton<Models.ModelTraining>();
+        services.AddSingleton<Models.ScorePublisher>();
+        services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Models.ModelTraining>());
+        services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Models.ScorePublisher>());
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();

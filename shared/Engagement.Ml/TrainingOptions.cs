@@ -6,9 +6,6 @@ namespace Engagement.Ml;
 /// </summary>
 public sealed record TrainingOptions
 {
-    /// <summary>Configuration section the options bind from.</summary>
-    public const string SectionName = "Models:Training";
-
     /// <summary>Seed of every random choice of the trainers.</summary>
     public int Seed { get; init; } = 42;
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Engagement.Infrastructure.Journeys;
 using Engagement.Infrastructure.Models;

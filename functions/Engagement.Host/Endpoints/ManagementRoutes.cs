@@ -14,6 +14,10 @@ internal static class ManagementRoutes
         var api = app.MapGroup("/api").AddEndpointFilter(RequireAdminKeyAsync);
         api.MapGet("/profiles/{id}", async (string id, ProfileQuery profiles, CancellationToken ct) =>
             new ReplyResult(ReplyShape.FromProfile(id, await profiles.GetAsync(id, ct))));
+        api.MapGet("/models", async (Infrastructure.Models.ModelRegistry registry, CancellationToken ct) =>
+            new ReplyResult(ReplyShape.FromModels(await registry.ListAsync(cancellationToken: ct))));
+        api.MapPost("/models/retrain", async (Infrastructure.Models.ModelTraining training, CancellationToken ct) =>
+            new ReplyResult(ReplyShape.FromTraining(await training.TrainAllAsync(ct))));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

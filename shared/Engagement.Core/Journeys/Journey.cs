@@ -49,6 +49,9 @@ public sealed record JourneyStep
     /// <summary>The product a track event names (<c>properties.product_id</c>, else <c>properties.sku</c>).</summary>
     public string? Product { get; init; }
 
+    /// <summary>What the event says about the person's interests (URL, title, ad domain, event name, category).</summary>
+    public IReadOnlyList<Interests.InterestSignal> Signals { get; init; } = [];
+
     /// <summary>The journey step of an event.</summary>
     public static JourneyStep From(EngagementEvent ev)
     {
@@ -69,6 +72,7 @@ public sealed record JourneyStep
             VisibleSeconds = ev.Ad?.VisibleSeconds ?? 0,
             CostEur = ev.Ad?.CostEur ?? 0,
             Product = ev.Kind == EventKind.Track ? ProductOf(ev.PropertiesJson) : null,
+            Signals = Interests.InterestSignals.From(ev),
         };
     }
 

@@ -75,6 +75,19 @@ public sealed record ReplyShape(int Status, string? ContentType, ReadOnlyMemory<
             TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>The answer to <c>GET /api/models</c>: every stored version with its hold-out metrics and champion flag.</summary>
+    public static ReplyShape FromModels(IReadOnlyList<Models.ModelVersionInfo> versions) =>
+        Json(200, new ModelsReply(versions), HttpJson.Default.ModelsReply);
+
+    /// <summary>The answer to <c>POST /api/models/retrain</c>: what training each goal did.</summary>
+    public static ReplyShape FromTraining(IReadOnlyList<Models.GoalTrainingReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var goals = reports.Select(r => new TrainedGoal(r.Goal, r.Trained, r.Promoted, r.Version, r.Trainer, r.Metrics?.Auc, r.Metrics?.TopDecileLift, r.Message,
+            r.TopFeatures?.Take(5).Select(f => f.Name).ToList())).ToList();
+        return Json(200, new TrainingReply(goals), HttpJson.Default.TrainingReply);
+    }
+
     /// <summary>This answer with more headers.</summary>
     public ReplyShape WithHeaders(IEnumerable<KeyValuePair<string, string>> headers) => this with { Headers = [.. Headers, .. headers] };
 
@@ -104,9 +117,31 @@ public sealed record ReplyShape(int Status, string? ContentType, ReadOnlyMemory<
 /// <param name="Checks">Every part checked.</param>
 public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Checks);
 
+/// <summary>The body of <c>GET /api/models</c>.</summary>
+/// <param name="Models">Stored versions, newest first per goal.</param>
+public sealed record ModelsReply(IReadOnlyList<Models.ModelVersionInfo> Models);
+
+/// <summary>What training did for one goal, as the retrain endpoint reports it.</summary>
+/// <param name="Goal">The goal.</param>
+/// <param name="Trained">Whether a model was trained.</param>
+/// <param name="Promoted">Whether it became the champion.</param>
+/// <param name="Version">Its version.</param>
+/// <param name="Trainer">The best trainer.</param>
+/// <param name="Auc">Hold-out AUC.</param>
+/// <param name="TopDecileLift">Hold-out top-decile lift.</param>
+/// <param name="Message">The champion decision, or why nothing was trained.</param>
+/// <param name="TopFeatures">The five strongest features.</param>
+public sealed record TrainedGoal(string Goal, bool Trained, bool Promoted, string? Version, string? Trainer, double? Auc, double? TopDecileLift, string Message, IReadOnlyList<string>? TopFeatures);
+
+/// <summary>The body of <c>POST /api/models/retrain</c>.</summary>
+/// <param name="Goals">One entry per goal.</param>
+public sealed record TrainingReply(IReadOnlyList<TrainedGoal> Goals);
+
 /// <summary>Source-generated JSON of HTTP answers, with the same conventions as stored data (camelCase, nulls left out).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(TrackingAccepted))]
 [JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(ModelsReply))]
+[JsonSerializable(typeof(TrainingReply))]
 internal sealed partial class HttpJson : JsonSerializerContext;

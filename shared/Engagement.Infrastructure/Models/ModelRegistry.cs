@@ -154,7 +154,7 @@ public sealed partial class ModelRegistry(EngagementStorage storage, TimeProvide
         }
 
         var champions = new Dictionary<string, string?>(StringComparer.Ordinal);
-        await foreach (var blob in storage.Models.GetBlobsAsync(prefix: goal is null ? null : goal + "/", cancellationToken: cancellationToken))
+        await foreach (var blob in storage.Models.GetBlobsAsync(BlobTraits.None, BlobStates.None, goal is null ? null : goal + "/", cancellationToken))
         {
             var parts = blob.Name.Split('/');
             if (parts.Length != 3 || parts[2] != "metrics.json")
@@ -284,8 +284,8 @@ public sealed partial class ModelRegistry(EngagementStorage storage, TimeProvide
         }
     }
 
-    private Task UploadTextAsync(string name, string text, string contentType, CancellationToken cancellationToken) =>
-        storage.Models.GetBlobClient(name).UploadAsync(BinaryData.FromString(text), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, cancellationToken);
+    private async Task UploadTextAsync(string name, string text, string contentType, CancellationToken cancellationToken) =>
+        await storage.Models.GetBlobClient(name).UploadAsync(BinaryData.FromString(text), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {Goal}/{Version} cannot be used: {Problem}")]
     private static partial void LogUnloadable(ILogger logger, string goal, string version, string problem);

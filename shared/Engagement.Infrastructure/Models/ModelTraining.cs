@@ -110,8 +110,13 @@ public sealed partial class ModelTraining(
         var championEvaluation = await EvaluateChampionAsync(goal, people, cutoffs, holdoutFrom, settings, split.Holdout, cancellationToken);
         var decision = ChampionPolicy.Decide(best.Evaluation, championEvaluation, settings.MinAucGain);
         var version = registry.NewVersion();
-        var report = ModelReport.Create(goal.Name, version, outcome, best, importance, decision.Reason);
-        await registry.SaveAsync(goal.Name, version, best.Model, new ModelArtifacts(best.Trainer.ToString(), best.Evaluation, report.Markdown, report.Charts), cancellationToken);
+        var report = ModelReport.Build(new ModelReportInput(goal.Name, version, clock.GetUtcNow(), outcome, importance, decision.Reason));
+        var charts = new Dictionary<string, byte[]>
+        {
+            [ModelReport.LiftChartFileName] = report.LiftChartPng.ToArray(),
+            [ModelReport.RocChartFileName] = report.RocChartPng.ToArray(),
+        };
+        await registry.SaveAsync(goal.Name, version, best.Model, new ModelArtifacts(best.Trainer.ToString(), best.Evaluation, report.Markdown, charts), cancellationToken);
         var promoted = decision.Promote && (await registry.PromoteAsync(goal.Name, version, decision.Reason, cancellationToken)).Succeeded;
         return new GoalTrainingReport(
             goal.Name,

@@ -86,7 +86,8 @@ public sealed partial class ScorePublisher(
         var families = champions.Values.Where(c => c.Goal.ProductFamily is not null).ToList();
         using var files = new ListFiles();
         var userWriters = platforms.Select(p => new StreamingList<UserBid>(files.Create(), (stream, rows, ct) => BidListWriter.WriteUsers(stream, rows, p.Format, ct))).ToList();
-        var offers = new StreamingList<NextBestOffer>(files.Create(), NextBestOfferWriter.Write);
+        using var offers = new StreamingList<NextBestOffer>(files.Create(), NextBestOfferWriter.Write);
+        using var disposeUserWriters = new Disposables(userWriters);
         var audiences = new Dictionary<string, (long Audience, long Converters)>(StringComparer.Ordinal);
         long scored = 0, withoutBasis = 0;
         var windowStart = now.AddDays(-settings.ScoringDays);
@@ -195,7 +196,7 @@ public sealed partial class ScorePublisher(
         }
     }
 
-    private IReadOnlyList<string> Evidence(PersonJourney person, DateTimeOffset now)
+    private List<string> Evidence(PersonJourney person, DateTimeOffset now)
     {
         var evidence = interests.Top(person.Journey.Steps, now, 3).Select(i => $"interest {i.Id} {i.Score:F2}").ToList();
         evidence.AddRange(person.Journey.Steps.Where(s => s.Path is not null).Select(s => s.Path!).Reverse().Distinct(StringComparer.Ordinal).Take(3).Select(p => "page " + p));
@@ -230,8 +231,8 @@ public sealed partial class ScorePublisher(
         return new PublishedList(container.Name, name, list.Result.Rows, list.Result.Sha256);
     }
 
-    private static Task UploadManifestAsync(BlobContainerClient container, string name, ListManifest manifest, CancellationToken cancellationToken) =>
-        container.GetBlobClient(name).UploadAsync(
+    private static async Task UploadManifestAsync(BlobContainerClient container, string name, ListManifest manifest, CancellationToken cancellationToken) =>
+        await container.GetBlobClient(name).UploadAsync(
             BinaryData.FromString(JsonSerializer.Serialize(manifest, Json)),
             new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
             cancellationToken);
@@ -255,6 +256,18 @@ public sealed partial class ScorePublisher(
             var features = Features;
             var rows = people.Select(p => features.Current(p.Journey, now, goal, JourneyFeatures.TraitTokens(p.CategoricalTraits())));
             return Model.Score(rows, cancellationToken).Select(s => s.Probability).ToArray();
+        }
+    }
+
+    /// <summary>Disposes a set of lists together.</summary>
+    private sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items)
+            {
+                item.Dispose();
+            }
         }
     }
 
@@ -283,7 +296,7 @@ public sealed partial class ScorePublisher(
     /// A list whose rows arrive one by one while people stream past, written by a writer that takes an enumerable:
     /// rows are spooled to a temporary file of their own and handed to the writer at the end.
     /// </summary>
-    private sealed class StreamingList<T>(FileStream target, Func<Stream, IEnumerable<T>, CancellationToken, ListWriteResult> write)
+    private sealed class StreamingList<T>(FileStream target, Func<Stream, IEnumerable<T>, CancellationToken, ListWriteResult> write) : IDisposable
     {
         private readonly FileStream _spool = new(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
 
@@ -295,13 +308,12 @@ public sealed partial class ScorePublisher(
 
         public (Stream File, ListWriteResult Result) Finish(CancellationToken cancellationToken)
         {
-            using (_spool)
-            {
-                _spool.Position = 0;
-                var result = write(target, Rows(cancellationToken), cancellationToken);
-                return (target, result);
-            }
+            _spool.Position = 0;
+            var result = write(target, Rows(cancellationToken), cancellationToken);
+            return (target, result);
         }
+
+        public void Dispose() => _spool.Dispose();
 
         private IEnumerable<T> Rows(CancellationToken cancellationToken)
         {

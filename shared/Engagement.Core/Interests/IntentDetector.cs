@@ -32,10 +32,10 @@ public sealed class IntentDetector(IntentRules rules)
     {
         ArgumentNullException.ThrowIfNull(signals);
         var rules = _rules.Rules;
-        var hitsByRule = rules.Select(_ => new List<(string Event, InterestScorer.Hit Hit)>()).ToArray();
+        var hitsByRule = rules.Select(_ => new List<(string Event, SignalHits.Hit Hit)>()).ToArray();
         var earliest = now - rules.Select(r => r.Window).DefaultIfEmpty(TimeSpan.Zero).Max();
         var index = 0;
-        foreach (var signal in InterestScorer.Usable(signals, now).Where(s => s.At > earliest))
+        foreach (var signal in SignalHits.Usable(signals, now).Where(s => s.At > earliest))
         {
             var eventKey = signal.EventId is { } id ? "e:" + id : "s:" + index.ToString(CultureInfo.InvariantCulture);
             index++;
@@ -47,7 +47,7 @@ public sealed class IntentDetector(IntentRules rules)
                 if (matches[rule] is { } match && signal.At > now - rules[rule].Window)
                 {
                     contentKey ??= text.ContentKey(signal.Kind);
-                    hitsByRule[rule].Add((eventKey, new InterestScorer.Hit(signal, contentKey, match.Rule, signal.Weight * match.Rule.Weight)));
+                    hitsByRule[rule].Add((eventKey, new SignalHits.Hit(signal, contentKey, match.Rule, signal.Weight * match.Rule.Weight)));
                 }
             }
         }
@@ -63,7 +63,7 @@ public sealed class IntentDetector(IntentRules rules)
 
             var evidence = distinct.Sum(h => h.Contribution);
             var confidence = 1 - Math.Pow(2, -2 * evidence / rules[i].MinSignals);
-            detected.Add(new DetectedIntent(rules[i].Name, rules[i].Description, distinct.Max(h => h.Signal.At), confidence, InterestScorer.Strongest(distinct, MaxEvidence)));
+            detected.Add(new DetectedIntent(rules[i].Name, rules[i].Description, distinct.Max(h => h.Signal.At), confidence, SignalHits.Strongest(distinct, MaxEvidence)));
         }
 
         return [.. detected.OrderByDescending(d => d.Confidence).ThenBy(d => d.Intent, StringComparer.Ordinal)];
@@ -71,10 +71,10 @@ public sealed class IntentDetector(IntentRules rules)
 
     // Events in time order; an event is new evidence when it shows content not seen before (its strongest such match
     // counts), and all it shows is then seen, so neither a page's title beside its URL nor a reload counts again.
-    private static List<InterestScorer.Hit> Distinct(List<(string Event, InterestScorer.Hit Hit)> hits)
+    private static List<SignalHits.Hit> Distinct(List<(string Event, SignalHits.Hit Hit)> hits)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var distinct = new List<InterestScorer.Hit>();
+        var distinct = new List<SignalHits.Hit>();
         var events = hits
             .GroupBy(h => h.Event, h => h.Hit, StringComparer.Ordinal)
             .OrderBy(g => g.Min(h => h.Signal.At))

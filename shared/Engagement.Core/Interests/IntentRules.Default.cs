@@ -39,7 +39,7 @@ public sealed partial class IntentRules
             Phrases(1, "zrušení smlouvy", "ukončení smlouvy", "odstoupení od smlouvy", "zrušení účtu", "zrušit účet",
                 "finanční arbitr", "account closure", "close account", "close my account", "close your account"),
             Prefixes(0.8, "storn", "refund", "terminat", "dispute", "arbitr"),
-            Phrases(0.8, "vrácení peněz", "změna banky", "změna pojišťovny", "přestup k", "switch provider"),
+            Phrases(0.8, "vrácení peněz", "změna banky", "změna pojišťovny", "přestup ke konkurenci", "switch provider"),
             Prefixes(0.7, "srovnan", "srovnav", "porovnan", "porovnav", "compar"),
             Words(0.7, "zruseni", "zrusit", "ukonceni"),
             Prefixes(0.5, "switch", "unsubscrib"),

@@ -43,9 +43,9 @@ public sealed class InterestScorer
     {
         ArgumentNullException.ThrowIfNull(signals);
         var categories = Taxonomy.Categories;
-        var strongest = new Dictionary<(string Event, int Category), Hit>();
+        var strongest = new Dictionary<(string Event, int Category), SignalHits.Hit>();
         var index = 0;
-        foreach (var signal in Usable(signals, now))
+        foreach (var signal in SignalHits.Usable(signals, now))
         {
             var eventKey = signal.EventId is { } id ? "e:" + id : "s:" + index.ToString(CultureInfo.InvariantCulture);
             index++;
@@ -61,7 +61,7 @@ public sealed class InterestScorer
                 }
 
                 contentKey ??= text.ContentKey(signal.Kind);
-                var hit = new Hit(signal, contentKey, match.Rule, signal.Weight * match.Rule.Weight * decay);
+                var hit = new SignalHits.Hit(signal, contentKey, match.Rule, signal.Weight * match.Rule.Weight * decay);
                 var key = (eventKey, category);
                 if (!strongest.TryGetValue(key, out var existing) || hit.Contribution > existing.Contribution)
                 {
@@ -83,7 +83,7 @@ public sealed class InterestScorer
             }
 
             var category = categories[group.Key];
-            scores.Add(new InterestScore(category.Id, category.Name, score, Strongest(hits, Options.MaxEvidence)));
+            scores.Add(new InterestScore(category.Id, category.Name, score, SignalHits.Strongest(hits, Options.MaxEvidence)));
         }
 
         return [.. scores.OrderByDescending(s => s.Score).ThenBy(s => s.Id, StringComparer.Ordinal)];
@@ -115,40 +115,4 @@ public sealed class InterestScorer
         var values = FeatureValues(scores);
         return [.. Taxonomy.FeatureNames.Select(name => values[name])];
     }
-
-    /// <summary>Signals that can count at <paramref name="now"/>, in a fixed order whatever order they came in.</summary>
-    internal static List<InterestSignal> Usable(IEnumerable<InterestSignal> signals, DateTimeOffset now) =>
-    [
-        .. signals
-            .Where(s => s is not null && !string.IsNullOrWhiteSpace(s.Text) && double.IsFinite(s.Weight) && s.Weight > 0 && s.At <= now)
-            .OrderBy(s => s.At)
-            .ThenBy(s => s.Kind)
-            .ThenBy(s => s.Text, StringComparer.Ordinal)
-            .ThenBy(s => s.EventId, StringComparer.Ordinal)
-            .ThenBy(s => s.Weight),
-    ];
-
-    /// <summary>
-    /// The strongest evidence among <paramref name="hits"/>: repeats of the same content and keyword merge into one item
-    /// (contributions summed, latest time and text kept), strongest first, then newest.
-    /// </summary>
-    internal static IReadOnlyList<InterestEvidence> Strongest(IEnumerable<Hit> hits, int count) =>
-    [
-        .. hits
-            .GroupBy(h => (h.ContentKey, h.Rule.Text))
-            .Select(g =>
-            {
-                var latest = g.MaxBy(h => h.Signal.At)!;
-                return new InterestEvidence(latest.Signal.Kind, InterestEvidence.Shorten(latest.Signal.Text.Trim()), latest.Rule.Text, latest.Signal.At, g.Sum(h => h.Contribution));
-            })
-            .OrderByDescending(e => e.Contribution)
-            .ThenByDescending(e => e.At)
-            .ThenBy(e => e.Kind)
-            .ThenBy(e => e.Text, StringComparer.Ordinal)
-            .ThenBy(e => e.Keyword, StringComparer.Ordinal)
-            .Take(count),
-    ];
-
-    /// <summary>A signal that matched a keyword of one category (or intent rule).</summary>
-    internal sealed record Hit(InterestSignal Signal, string ContentKey, KeywordRule Rule, double Contribution);
 }

@@ -5,10 +5,16 @@ namespace Engagement.Core.Interests;
 /// <summary>A signal's text read once for matching: its folded words and, where it has one, its host name.</summary>
 internal sealed class SignalText
 {
-    private SignalText(IReadOnlyList<string> tokens, string? host)
+    // Parameters that say how someone arrived (campaign tags, click ids), not what they looked at.
+    private static readonly string[] TrackingParameterPrefixes = ["utm_", "gclid", "gbraid", "wbraid", "fbclid", "msclkid", "dclid", "mc_cid", "mc_eid", "_ga", "sznaiid", "yclid", "igshid"];
+
+    private readonly IReadOnlyList<string> _contentTokens;
+
+    private SignalText(IReadOnlyList<string> tokens, string? host, IReadOnlyList<string>? contentTokens = null)
     {
         Tokens = tokens;
         Host = host;
+        _contentTokens = contentTokens ?? tokens;
     }
 
     /// <summary>Lower-case, accent-free words in order.</summary>
@@ -21,7 +27,7 @@ internal sealed class SignalText
     /// Identifies the same content seen again (a reloaded page, the same ad domain): the kind plus the folded words,
     /// so case, accents and tracking parameters do not make two views of one page look different.
     /// </summary>
-    public string ContentKey(InterestSignalKind kind) => kind.ToWireName() + "|" + Host + "|" + string.Join(' ', Tokens);
+    public string ContentKey(InterestSignalKind kind) => kind.ToWireName() + "|" + Host + "|" + string.Join(' ', _contentTokens);
 
     public static SignalText Read(InterestSignal signal)
     {
@@ -34,7 +40,9 @@ internal sealed class SignalText
         switch (signal.Kind)
         {
             case InterestSignalKind.Page:
-                return new SignalText(UrlTokens.FromUrl(text), HostOfUrl(text));
+                // Campaign tags count as words (a click on a travel campaign says something), but the same page reached
+                // from another campaign is still the same page.
+                return new SignalText(UrlTokens.FromUrl(text), HostOfUrl(text), UrlTokens.FromUrl(WithoutTrackingParameters(text)));
             case InterestSignalKind.AdDomain:
             {
                 var host = NormalizeHost(text);
@@ -87,6 +95,21 @@ internal sealed class SignalText
         }
 
         return host.Length == 0 ? null : host;
+    }
+
+    private static string WithoutTrackingParameters(string url)
+    {
+        var query = url.IndexOf('?', StringComparison.Ordinal);
+        if (query < 0)
+        {
+            return url;
+        }
+
+        var fragment = url.IndexOf('#', query);
+        var parameters = (fragment < 0 ? url[(query + 1)..] : url[(query + 1)..fragment])
+            .Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !TrackingParameterPrefixes.Any(t => p.StartsWith(t, StringComparison.OrdinalIgnoreCase)));
+        return url[..query] + "?" + string.Join('&', parameters);
     }
 
     private static string? HostOfUrl(string text) =>

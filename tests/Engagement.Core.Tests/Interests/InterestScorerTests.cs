@@ -38,6 +38,10 @@ public sealed class InterestScorerTests
     [InlineData("https://www.example.com/insurance/life-cover-quote", "insurance")]
     [InlineData("https://www.example.cz/investice/podílové-fondy", "finance")]
     [InlineData("https://www.example.com/retirement/pension-calculator", "retirement", "finance")]
+    [InlineData("https://www.kb.cz/cs/obcane/ucty/bezny-ucet", "finance")]
+    [InlineData("https://www.sportisimo.cz/panske-bezecke-boty/", "sport", "fashion")]
+    [InlineData("https://www.amazon.co.uk/s?k=baby+stroller", "new_baby")]
+    [InlineData("https://www.theguardian.com/money/2026/nov/20/how-to-save-for-retirement", "retirement", "finance")]
     public void CzechAndEnglishUrlsWithOrWithoutDiacriticsMapToTheirCategories(string url, params string[] expected)
     {
         var ids = Scorer.Score([Page(url)], Now).Select(s => s.Id).ToList();
@@ -51,6 +55,10 @@ public sealed class InterestScorerTests
     [InlineData("https://www.example.cz/ochrana-osobnich-udaju")]
     [InlineData("https://www.example.cz/uverejneni-smluv")]
     [InlineData("https://www.example.cz/penzion-u-lesa")]
+    [InlineData("https://www.example.cz/muj-ucet/prihlaseni")]
+    [InlineData("https://www.example.cz/autorizace-plateb")]
+    [InlineData("https://www.example.com/privacy-policy")]
+    [InlineData("https://www.example.com/home")]
     public void PagesAboutNothingInTheTaxonomyGiveNoInterest(string url)
     {
         Assert.Empty(Scorer.Score([Page(url)], Now));

@@ -49,6 +49,10 @@ internal sealed class DemoTraffic
             ["auto.cz", "idnes.cz", "seznamzpravy.cz"], "car-loan", 0.12, 1.1),
     ];
 
+    /// <summary>Product families (one per persona) and their products: the demo's next-best-offer goals.</summary>
+    public static IEnumerable<(string Family, IReadOnlyList<string> Products)> ProductFamilies =>
+        Personas.Select(p => (p.Name, (IReadOnlyList<string>)p.Products.Select(product => product.Id).ToList()));
+
     private static readonly string[] CommonPages = ["/", "/kontakty", "/pobocky", "/o-nas", "/produkty", "/prihlaseni", "/blog"];
 
     private static readonly Dictionary<string, string[]> Creatives = new()
@@ -85,9 +89,14 @@ internal sealed class DemoTraffic
         var userId = isCustomer ? $"cust-{_seed}-{index:D6}" : null;
         var messages = new List<JsonObject>();
         var adRows = new List<string>();
-        var sessions = 1 + _random.Next(5);
+        // About one visitor in five is in the market this week: they come back more often, look at products and fill
+        // carts more, and are far likelier to order. What they did on earlier days is what the models can learn from.
+        var inMarket = _random.NextDouble() < 0.2;
+        var sessions = inMarket ? 3 + _random.Next(5) : 1 + _random.Next(4);
         var loggedIn = false;
-        var orderRate = persona.OrderRate;
+        var orderRate = persona.OrderRate * (inMarket ? 4 : 0.3);
+        var viewRate = inMarket ? 0.85 : 0.4;
+        var cartRate = inMarket ? 0.6 : 0.25;
 
         for (var s = 0; s < sessions; s++)
         {
@@ -117,12 +126,12 @@ internal sealed class DemoTraffic
                 loggedIn = true;
             }
 
-            if (_random.NextDouble() < 0.6)
+            if (_random.NextDouble() < viewRate)
             {
                 var product = persona.Products[_random.Next(persona.Products.Length)];
                 time = time.AddSeconds(30 + _random.Next(120));
                 messages.Add(Track(anonymousId, loggedIn ? userId : null, "Product Viewed", time, ProductProperties(product)));
-                if (_random.NextDouble() < 0.35)
+                if (_random.NextDouble() < cartRate)
                 {
                     time = time.AddSeconds(20 + _random.Next(90));
                     messages.Add(Track(anonymousId, loggedIn ? userId : null, "Product Added", time, ProductProperties(product)));
@@ -229,6 +238,8 @@ internal sealed class DemoTraffic
             ["email"] = $"{RemoveAccents(first).ToLowerInvariant()}.{index}@example.cz",
             ["firstName"] = first,
             ["ageBand"] = persona.Name == "pension-saver" ? "50-64" : persona.Name == "young-family" ? "25-34" : "35-49",
+            // What the customer answered about personalised ads (recorded in the CRM): bids go only to those who agreed.
+            ["adPersonalisation"] = index % 10 < 7,
             ["customerSince"] = _weekStart.AddDays(-30 - (index % 2000)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         };
         return message;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Engagement.Ml;
 
 namespace Engagement.Host.Bench;
 
@@ -37,7 +38,51 @@ internal static class BenchCommand
                 (parse.GetValue(skip) ?? []).ToHashSet());
             return await IngestBench.RunAsync(parse.GetValue(storage), settings, cancellationToken);
         });
-        return new Command("bench", "Benchmarks: run on demand, print figures.") { ingest };
+        return new Command("bench", "Benchmarks: run on demand, print figures.") { ingest, Models() };
+    }
+
+    private static Command Models()
+    {
+        var rows = new Option<int[]>("--rows")
+        {
+            Description = "Training set sizes, each trained and scored separately.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [100_000, 1_000_000],
+        };
+        var trainers = new Option<TrainerKind[]>("--trainers")
+        {
+            Description = "Trainers to compare: LightGbm, FastTree, LogisticRegression. Default: all.",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [TrainerKind.LightGbm, TrainerKind.FastTree, TrainerKind.LogisticRegression],
+        };
+        var scoreRows = new Option<long>("--score-rows") { Description = "Rows scored from a generator while memory is sampled (c); 0 skips it.", DefaultValueFactory = _ => 1_000_000 };
+        var threads = new Option<int>("--threads") { Description = "Threads per trainer.", DefaultValueFactory = _ => new TrainingOptions().Threads };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated journeys and the trainers.", DefaultValueFactory = _ => 42 };
+        rows.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int[]>() is { } sizes && (sizes.Length == 0 || sizes.Any(size => size is < 1_000 or > 20_000_000)))
+            {
+                result.AddError("--rows takes sizes between 1000 and 20000000.");
+            }
+        });
+        Between(scoreRows, 0, int.MaxValue);
+        Between(threads, 1, 64);
+
+        var models = new Command("models", "Training time per trainer, batch scoring against raw ML.NET, memory while scoring a stream; prints one table.")
+        {
+            rows, trainers, scoreRows, threads, seed,
+        };
+        models.SetAction((parse, cancellationToken) =>
+        {
+            var settings = new ModelBenchSettings(
+                parse.GetValue(rows)!,
+                [.. (parse.GetValue(trainers) ?? []).Distinct()],
+                parse.GetValue(scoreRows),
+                parse.GetValue(threads),
+                parse.GetValue(seed));
+            return ModelBench.RunAsync(settings, cancellationToken);
+        });
+        return models;
     }
 
     private static void Between<T>(Option<T> option, T min, T max)

@@ -199,7 +199,7 @@ internal static class IngestBench
 
     private static IRenderable[] Cells(params string[] texts) => texts.Select(t => (IRenderable)new Text(t)).ToArray();
 
-    private static string? LoadAverage()
+    internal static string? LoadAverage()
     {
         try
         {

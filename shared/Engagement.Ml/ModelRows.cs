@@ -27,6 +27,12 @@ internal sealed class ModelOutput
 
     public string UserId { get; set; } = string.Empty;
 
+    public float Probability { get; set; }
+}
+
+/// <summary>What evaluation reads back: the row's label, passed through the model, and the probability.</summary>
+internal sealed class LabeledOutput
+{
     public bool Label { get; set; }
 
     public float Probability { get; set; }

@@ -247,11 +247,12 @@ public sealed class TrainedModel
                 throw;
             }
 
+            // One row object for the whole enumeration: ML.NET copies a row's values out before it asks for the next.
+            var input = new ModelInput();
             using (inner)
             {
                 while (true)
                 {
-                    ModelInput input;
                     try
                     {
                         if (!inner.MoveNext())
@@ -259,7 +260,7 @@ public sealed class TrainedModel
                             yield break;
                         }
 
-                        input = ModelRows.ToInput(inner.Current, schema);
+                        ModelRows.Fill(input, inner.Current, schema);
                     }
                     catch (Exception ex)
                     {

@@ -27,6 +27,12 @@ internal sealed class ModelOutput
 
     public string UserId { get; set; } = string.Empty;
 
+    public float Probability { get; set; }
+}
+
+/// <summary>What evaluation reads back: the row's label, passed through the model, and the probability.</summary>
+internal sealed class LabeledOutput
+{
     public bool Label { get; set; }
 
     public float Probability { get; set; }
@@ -55,6 +61,15 @@ internal static class ModelRows
     /// <exception cref="ArgumentException">The row has a different number of features.</exception>
     public static ModelInput ToInput(JourneyExample example, FeatureSchema schema)
     {
+        var input = new ModelInput();
+        Fill(input, example, schema);
+        return input;
+    }
+
+    /// <summary>Sets a reused row object to a row's values, checking that it has the schema's width.</summary>
+    /// <exception cref="ArgumentException">The row has a different number of features.</exception>
+    public static void Fill(ModelInput input, JourneyExample example, FeatureSchema schema)
+    {
         ArgumentNullException.ThrowIfNull(example);
         if (example.Features is null || example.Features.Length != schema.Count)
         {
@@ -64,13 +79,10 @@ internal static class ModelRows
                 nameof(example));
         }
 
-        return new ModelInput
-        {
-            ProfileKey = example.ProfileKey,
-            UserId = example.UserId ?? string.Empty,
-            Features = example.Features,
-            Text = example.Text ?? string.Empty,
-            Label = example.Label,
-        };
+        input.ProfileKey = example.ProfileKey;
+        input.UserId = example.UserId ?? string.Empty;
+        input.Features = example.Features;
+        input.Text = example.Text ?? string.Empty;
+        input.Label = example.Label;
     }
 }

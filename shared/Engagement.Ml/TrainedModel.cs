@@ -63,8 +63,10 @@ public sealed class TrainedModel
     public TrainerKind Trainer { get; }
 
     /// <summary>
-    /// Scores rows as they are enumerated: the source is enumerated once, lazily, one row at a time, so scoring a
-    /// million users holds only the row in flight. Rows come back in the source's order.
+    /// Scores rows as they are enumerated: the source is enumerated once, lazily; ML.NET reads a few batches ahead on
+    /// its worker threads (so the source must tolerate being enumerated on another thread), never the whole source,
+    /// so scoring a million users holds only the rows in flight. Results come back in the source's order and carry
+    /// each row's own profile key and user id.
     /// </summary>
     /// <param name="rows">Rows in this model's <see cref="Schema"/>; their labels are ignored.</param>
     /// <param name="cancellationToken">Checked between rows.</param>
@@ -130,10 +132,10 @@ public sealed class TrainedModel
 
     /// <summary>Scores with the label carried through, for evaluations that must pair each score with its row's outcome.</summary>
     internal IEnumerable<LabeledScore> ScoreLabeled(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken) =>
-        Outputs(rows, cancellationToken).Select(output => new LabeledScore(output.Probability, output.Label));
+        Outputs<LabeledOutput>(rows, cancellationToken).Select(output => new LabeledScore(output.Probability, output.Label));
 
     private IEnumerable<ScoredExample> ScoreLazily(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken) =>
-        Outputs(rows, cancellationToken).Select(output => new ScoredExample(output.ProfileKey, output.UserId.Length == 0 ? null : output.UserId, output.Probability));
+        Outputs<ModelOutput>(rows, cancellationToken).Select(output => new ScoredExample(output.ProfileKey, output.UserId.Length == 0 ? null : output.UserId, output.Probability));
 
     /// <summary>
     /// The model's outputs, streamed. ML.NET reads the source ahead on worker threads (a bounded number of batches,
@@ -141,11 +143,12 @@ public sealed class TrainedModel
     /// the source as its own; the source is therefore wrapped so the original exception (a row of the wrong width, a
     /// storage fault) is what the caller sees.
     /// </summary>
-    private IEnumerable<ModelOutput> Outputs(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken)
+    private IEnumerable<TOutput> Outputs<TOutput>(IEnumerable<JourneyExample> rows, CancellationToken cancellationToken)
+        where TOutput : class, new()
     {
         var source = new GuardedSource(rows, Schema);
         var scored = Transformer.Transform(_context.Data.LoadFromEnumerable(source, _inputDefinition));
-        using var outputs = _context.Data.CreateEnumerable<ModelOutput>(scored, reuseRowObject: true).GetEnumerator();
+        using var outputs = _context.Data.CreateEnumerable<TOutput>(scored, reuseRowObject: true).GetEnumerator();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -244,11 +247,12 @@ public sealed class TrainedModel
                 throw;
             }
 
+            // One row object for the whole enumeration: ML.NET copies a row's values out before it asks for the next.
+            var input = new ModelInput();
             using (inner)
             {
                 while (true)
                 {
-                    ModelInput input;
                     try
                     {
                         if (!inner.MoveNext())
@@ -256,7 +260,7 @@ public sealed class TrainedModel
                             yield break;
                         }
 
-                        input = ModelRows.ToInput(inner.Current, schema);
+                        ModelRows.Fill(input, inner.Current, schema);
                     }
                     catch (Exception ex)
                     {

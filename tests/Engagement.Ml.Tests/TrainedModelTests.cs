@@ -57,6 +57,20 @@ public sealed class TrainedModelTests(TrainedRun run)
     }
 
     [Fact]
+    public void AModelFileWithFlippedBytesIsNotAModel()
+    {
+        using var file = new MemoryStream();
+        run.Model.Save(file);
+        var bytes = file.ToArray();
+        for (var i = bytes.Length / 3; i < bytes.Length / 3 + 64; i++)
+        {
+            bytes[i] ^= 0x5A;
+        }
+
+        Assert.Throws<InvalidDataException>(() => TrainedModel.Load(new MemoryStream(bytes)));
+    }
+
+    [Fact]
     public void AnEmptyBlobIsNotAModel()
     {
         Assert.Throws<InvalidDataException>(() => TrainedModel.Load(new MemoryStream()));

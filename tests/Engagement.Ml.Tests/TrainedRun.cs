@@ -9,7 +9,7 @@ public sealed class TrainedRun
     {
         Train = new Journeys(seed: 11).Build(3_000);
         Holdout = new Journeys(seed: 12).WithCutoff(new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero)).Build(1_500);
-        var options = new TrainingOptions { Threads = 1, NumberOfTrees = 30, MinimumExamplesPerLeaf = 20, Trainers = [TrainerKind.LightGbm, TrainerKind.LogisticRegression] };
+        var options = new TrainingOptions { Threads = 1, NumberOfTrees = 30, MinimumExamplesPerLeaf = 20, Trainers = [TrainerKind.LightGbm, TrainerKind.FastTree, TrainerKind.LogisticRegression] };
         Outcome = new GoalModelTrainer(options).Train(Journeys.Schema, Train, Holdout);
         Model = Outcome.Best?.Model ?? throw new InvalidOperationException(Outcome.Message);
     }

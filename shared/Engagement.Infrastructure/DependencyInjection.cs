@@ -86,6 +86,8 @@ public static class DependencyInjection
             sp.GetRequiredService<IOptions<Journeys.InterestRulesOptions>>().Value.LoadTaxonomy(),
             sp.GetRequiredService<IOptions<Core.Interests.InterestScorerOptions>>().Value));
         services.AddSingleton<Journeys.JourneyInterests>();
+        services.AddSingleton(sp => new Core.Interests.IntentDetector(sp.GetRequiredService<IOptions<Journeys.InterestRulesOptions>>().Value.LoadIntentRules()));
+        services.AddSingleton<Models.ProfileInsightsBuilder>();
         services.AddSingleton<Models.ModelRegistry>();
         services.AddSingleton<Models.ModelTraining>();
         services.AddSingleton<Models.ScorePublisher>();

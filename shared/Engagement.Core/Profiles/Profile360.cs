@@ -51,6 +51,9 @@ public sealed record Profile360
     /// <summary>The latest events, newest first.</summary>
     public required IReadOnlyList<RecentEvent> RecentEvents { get; init; }
 
+    /// <summary>Interests, intents, goal scores and next best offer, when computed.</summary>
+    public ProfileInsights? Insights { get; init; }
+
     /// <summary>Combines a profile with the activity of all its identities.</summary>
     public static Profile360 Compose(ProfileDocument profile, IEnumerable<ActivitySummary> activities)
     {

@@ -115,6 +115,26 @@ public sealed partial class JourneyStore(EngagementStorage storage, ILogger<Jour
         }
     }
 
+    /// <summary>The journey of one person: the events of the given identities.</summary>
+    public async Task<Journey> ReadJourneyAsync(string profileKey, string? userId, IEnumerable<string> identityKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identityKeys);
+        var steps = new List<JourneyStep>();
+        foreach (var identityKey in identityKeys.Distinct(StringComparer.Ordinal))
+        {
+            await foreach (var entity in storage.Events.QueryAsync<TableEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {identityKey}") + " and " + EventRowsFilter, cancellationToken: cancellationToken))
+            {
+                if (EventRows.ToEvent(entity) is { } ev)
+                {
+                    steps.Add(JourneyStep.From(ev));
+                }
+            }
+        }
+
+        return new Journey(profileKey, userId, steps);
+    }
+
     /// <summary>
     /// Recomputes every identity's activity row (its journey aggregates) from its stored events, in time order, so
     /// counters and sessions are exact. Safe while ingestion runs: a row changed meanwhile is recomputed again.

@@ -145,6 +145,11 @@ public sealed class ModelOptions
             yield return $"Models:BidGoal '{BidGoal}' is not one of the goals";
         }
 
+        foreach (var trainer in Trainers.Where(t => !Enum.TryParse<Ml.TrainerKind>(t, ignoreCase: true, out var kind) || !Enum.IsDefined(kind)))
+        {
+            yield return $"Models:Trainers: '{trainer}' is not a trainer (LightGbm, FastTree, LogisticRegression)";
+        }
+
         if (BidFloor > BidCap)
         {
             yield return "Models:BidFloor must not exceed Models:BidCap";

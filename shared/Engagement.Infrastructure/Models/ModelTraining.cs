@@ -194,13 +194,39 @@ public sealed partial class ModelTraining(
         return people.Where(p => p.Journey.Steps[^1].Timestamp >= from).ToList();
     }
 
-    private static TrainingOptions TrainingOptionsOf(ModelOptions settings) => new()
+    private TrainingOptions TrainingOptionsOf(ModelOptions settings)
     {
-        Seed = settings.Seed,
-        Trainers = settings.Trainers.Count == 0
+        var trainers = settings.Trainers.Count == 0
             ? new TrainingOptions().Trainers
-            : settings.Trainers.Select(t => Enum.Parse<TrainerKind>(t, ignoreCase: true)).ToList(),
-    };
+            : settings.Trainers.Select(t => Enum.Parse<TrainerKind>(t, ignoreCase: true)).Distinct().ToList();
+        if (trainers.Contains(TrainerKind.LightGbm) && !LightGbmRuntimeAvailable())
+        {
+            // LightGBM's native library needs the GNU OpenMP runtime; without it the other trainers still run.
+            LogLightGbmUnavailable(logger);
+            trainers = trainers.Where(t => t != TrainerKind.LightGbm).ToList();
+        }
+
+        return new TrainingOptions { Seed = settings.Seed, Trainers = trainers };
+    }
+
+    private static bool LightGbmRuntimeAvailable()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return true;
+        }
+
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libgomp.so.1", out var handle))
+        {
+            System.Runtime.InteropServices.NativeLibrary.Free(handle);
+            return true;
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LightGBM is left out of training: its native library needs libgomp1 (apt-get install libgomp1)")]
+    private static partial void LogLightGbmUnavailable(ILogger logger);
 
     private static GoalTrainingReport Refused(GoalDefinition goal, string message) => new(goal.Name, Trained: false, message);
 

@@ -3,10 +3,12 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Engagement.Core.Events;
+using Engagement.Core.Interests;
 using Engagement.Core.Journeys;
 using Engagement.Infrastructure.Journeys;
 using Engagement.Infrastructure.Scheduling;
 using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Streaming;
 using Engagement.Ml;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,7 +29,8 @@ public sealed record PublishedList(string Container, string Path, long Rows, str
 /// <param name="PeopleScored">People active in the scoring window who were scored.</param>
 /// <param name="WithoutLawfulBasis">Of those, people bid zero for lack of a lawful basis for ad personalisation.</param>
 /// <param name="Lists">The lists written.</param>
-public sealed record PublishReport(bool Published, string Message, IReadOnlyDictionary<string, string> ModelVersions, long PeopleScored, long WithoutLawfulBasis, IReadOnlyList<PublishedList> Lists);
+/// <param name="IntentEvents">Intent events put on the stream (one per intent, person and day; a repeat is deduplicated at ingestion).</param>
+public sealed record PublishReport(bool Published, string Message, IReadOnlyDictionary<string, string> ModelVersions, long PeopleScored, long WithoutLawfulBasis, IReadOnlyList<PublishedList> Lists, long IntentEvents = 0);
 
 /// <summary>
 /// Scores everyone active in the scoring window with the champion models and publishes, per targeting platform, a
@@ -40,12 +43,15 @@ public sealed partial class ScorePublisher(
     JourneyStore journeys,
     ModelRegistry registry,
     JourneyInterests interests,
+    IntentDetector intentDetector,
+    IEventStreamProducer stream,
     EngagementStorage storage,
     IOptions<ModelOptions> options,
     TimeProvider clock,
     ILogger<ScorePublisher> logger) : IScheduledJob
 {
     private const int ChunkSize = 2_000;
+    private const string IntentSource = "engagement-intents";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web);
 
@@ -89,11 +95,12 @@ public sealed partial class ScorePublisher(
         using var offers = new StreamingList<NextBestOffer>(files.Create(), NextBestOfferWriter.Write);
         using var disposeUserWriters = new Disposables(userWriters);
         var audiences = new Dictionary<string, (long Audience, long Converters)>(StringComparer.Ordinal);
-        long scored = 0, withoutBasis = 0;
+        long scored = 0, withoutBasis = 0, intentEvents = 0;
         var windowStart = now.AddDays(-settings.ScoringDays);
 
         await foreach (var chunk in ActivePeopleAsync(windowStart, cancellationToken).Chunk(ChunkSize).WithCancellation(cancellationToken))
         {
+            intentEvents += await EmitIntentsAsync(chunk, now, cancellationToken);
             var bidScores = bidder.Score(chunk, now, cancellationToken);
             var familyScores = families.ToDictionary(f => f.Goal.ProductFamily!, f => f.Score(chunk, now, cancellationToken), StringComparer.Ordinal);
             for (var i = 0; i < chunk.Length; i++)
@@ -152,9 +159,42 @@ public sealed partial class ScorePublisher(
         }
 
         var summary = $"Scored {scored:N0} people active since {windowStart:yyyy-MM-dd HH:mm}Z with {bidGoal.Name} {bidder.Version}; {withoutBasis:N0} without a lawful basis for ad personalisation bid 0; " +
-            $"{lists.Count} lists published.";
+            $"{lists.Count} lists published; {intentEvents:N0} intent events put on the stream.";
         LogPublished(logger, summary);
-        return new PublishReport(true, summary, versions, scored, withoutBasis, lists);
+        return new PublishReport(true, summary, versions, scored, withoutBasis, lists, intentEvents);
+    }
+
+    /// <summary>
+    /// Detects intents (probably travelling, moving, dissatisfied…) and puts them on the stream as <c>Intent Detected</c>
+    /// events so campaigns can react. Their ids are fixed per intent, person and day, so hourly runs add nothing twice.
+    /// Someone known only by events has no id to address the event to and is left out.
+    /// </summary>
+    private async Task<int> EmitIntentsAsync(PersonJourney[] people, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var events = new List<EngagementEvent>();
+        foreach (var person in people)
+        {
+            var userId = person.Journey.UserId;
+            var anonymousId = person.Profile?.AnonymousIds.FirstOrDefault();
+            if (userId is null && anonymousId is null)
+            {
+                continue;
+            }
+
+            foreach (var intent in intentDetector.Detect(person.Journey.Steps.SelectMany(s => s.Signals), now))
+            {
+                events.Add(IntentEvents.Create(intent, person.Journey.ProfileKey, userId, userId is null ? anonymousId : null, IntentSource, now));
+            }
+        }
+
+        if (events.Count > 0)
+        {
+            var batchId = "intents-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(string.Join(',', events.Select(e => e.MessageId)))))[..32];
+            await stream.AppendAsync(new IngestionBatch(batchId, IntentSource, events), cancellationToken);
+        }
+
+        return events.Count;
     }
 
     private async IAsyncEnumerable<PersonJourney> ActivePeopleAsync(DateTimeOffset windowStart, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

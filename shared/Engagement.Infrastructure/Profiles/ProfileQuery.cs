@@ -5,7 +5,7 @@ using Engagement.Infrastructure.Ingestion;
 namespace Engagement.Infrastructure.Profiles;
 
 /// <summary>Answers "who is this?" with the 360° profile, by user id or anonymous id.</summary>
-public sealed class ProfileQuery(ProfileStore profiles, EventStore events, Pseudonymizer pseudonymizer)
+public sealed class ProfileQuery(ProfileStore profiles, EventStore events, Pseudonymizer pseudonymizer, Models.ProfileInsightsBuilder insights)
 {
     /// <summary>The profile of a user id or anonymous id, or null when nothing is known of it.</summary>
     public async Task<Profile360?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -17,7 +17,11 @@ public sealed class ProfileQuery(ProfileStore profiles, EventStore events, Pseud
             if (await profiles.FindByIdentityAsync(pseudonymizer.KeyOf(identity), cancellationToken) is { } profile)
             {
                 var activities = await Task.WhenAll(profile.IdentityKeys.Select(key => events.GetActivityAsync(key, cancellationToken)));
-                return Profile360.Compose(profile, activities.OfType<ActivitySummary>());
+                var traits = new Journeys.PersonJourney(new Core.Journeys.Journey(profile.ProfileKey, profile.UserId, []), profile).CategoricalTraits();
+                return Profile360.Compose(profile, activities.OfType<ActivitySummary>()) with
+                {
+                    Insights = await insights.BuildAsync(profile.ProfileKey, profile.UserId, profile.IdentityKeys, traits, cancellationToken),
+                };
             }
         }
 
@@ -29,7 +33,10 @@ public sealed class ProfileQuery(ProfileStore profiles, EventStore events, Pseud
             {
                 var bare = new ProfileDocument { ProfileKey = key.Value };
                 bare.Link(identity, key);
-                return Profile360.Compose(bare, [activity]);
+                return Profile360.Compose(bare, [activity]) with
+                {
+                    Insights = await insights.BuildAsync(key.Value, null, [key.Value], [], cancellationToken),
+                };
             }
         }
 

@@ -15,6 +15,8 @@ public static class ProfileSnapshot
         ArgumentNullException.ThrowIfNull(profile);
         var node = JsonSerializer.SerializeToNode(profile, JsonSerializerOptions.Web)!.AsObject();
         node.Remove("profileKey");
+        // Insights are worked out at the moment of asking (their time differs between two reads), not stored.
+        node["insights"]?.AsObject().Remove("asOf");
         return Canonical(node)!.ToJsonString();
     }
 

@@ -80,6 +80,9 @@ internal sealed class StorageContext : IAsyncDisposable
         return new StorageContext(settings, embedded);
     }
 
+    /// <summary>A context over storage given by complete settings (tests, and hosts that configure themselves).</summary>
+    internal static StorageContext ForSettings(IReadOnlyDictionary<string, string?> settings) => new(settings, null);
+
     /// <summary>A service provider over this storage, with storage created and checked.</summary>
     public Task<ServiceProvider> CreateServicesAsync(CancellationToken cancellationToken) => CreateServicesAsync(Settings, cancellationToken);
 

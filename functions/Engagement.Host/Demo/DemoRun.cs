@@ -126,8 +126,8 @@ internal static class DemoRun
         Cli.ModelPrinter.Print(published);
         if (reports.FirstOrDefault(r => r.Goal == "order") is { Metrics: { } order })
         {
-            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[bold]Headline[/]: the order model ranks people with AUC {order.Auc:F2}; the top decile orders {order.TopDecileLift:F1}× as often as everyone (targets: AUC ≥ 0.75, lift ≥ 3×)."));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Headline: the order model ranks people with AUC {order.Auc:F2}; the top decile orders {order.TopDecileLift:F1}× as often as everyone (targets: AUC ≥ 0.75, lift ≥ 3×)."));
         }
 
         return 0;

@@ -80,9 +80,17 @@ public sealed partial class ScorePublisher(
         var versions = champions.ToDictionary(c => c.Key, c => c.Value.Version, StringComparer.Ordinal);
         if (!champions.TryGetValue(bidGoal.Name, out var bidder))
         {
-            var message = $"No champion model for goal '{bidGoal.Name}' yet (engage train); no lists were published.";
+            // Intents need no model: they are still detected and emitted.
+            long detected = 0, people = 0;
+            await foreach (var chunk in ActivePeopleAsync(clock.GetUtcNow().AddDays(-settings.ScoringDays), cancellationToken).Chunk(ChunkSize).WithCancellation(cancellationToken))
+            {
+                detected += await EmitIntentsAsync(chunk, clock.GetUtcNow(), cancellationToken);
+                people += chunk.Length;
+            }
+
+            var message = $"No champion model for goal '{bidGoal.Name}' yet (engage train); no lists were published. {detected:N0} intent events from {people:N0} active people put on the stream.";
             LogNothing(logger, message);
-            return new PublishReport(false, message, versions, 0, 0, []);
+            return new PublishReport(false, message, versions, 0, 0, [], detected);
         }
 
         var now = clock.GetUtcNow();

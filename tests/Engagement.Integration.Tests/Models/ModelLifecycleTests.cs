@@ -70,7 +70,9 @@ public sealed class ModelLifecycleTests(ModelStoreFixture store)
         Assert.All(reports, r => Assert.False(r.Trained));
         Assert.All(reports, r => Assert.Contains("champion is unchanged", r.Message, StringComparison.Ordinal));
         Assert.Null(await Get<ModelRegistry>().GetChampionPointerAsync("never"));
-        Assert.False((await services.GetRequiredService<ScorePublisher>().PublishAsync()).Published);
+        var publishing = await services.GetRequiredService<ScorePublisher>().PublishAsync();
+        Assert.False(publishing.Published);
+        Assert.True(publishing.IntentEvents > 0, "intents need no model");
     }
 
     [Fact]
@@ -120,6 +122,14 @@ public sealed class ModelLifecycleTests(ModelStoreFixture store)
         Assert.Equal(ModelStoreFixture.People, report.PeopleScored);
         Assert.Equal(ModelStoreFixture.People / 2, report.WithoutLawfulBasis);
         Assert.True(report.IntentEvents > 0);
+        var consumer = Get<Infrastructure.Streaming.QueueStreamConsumer>();
+        while (await consumer.PumpOnceAsync() > 0)
+        {
+        }
+
+        var keenProfile = (await Get<ProfileQuery>().GetAsync(ModelStoreFixture.UserOf(0)))!;
+        Assert.Equal(1, keenProfile.CountsByEvent[Core.Interests.IntentEvents.EventName]);
+        Assert.Contains(keenProfile.Insights!.Intents, i => i.Intent == "travel-intent");
         var lists = Get<EngagementStorage>().BidLists;
         var users = await TextAsync(lists.GetBlobClient($"default/{Date}/users.csv"));
         var bids = users.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(';')).ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture));

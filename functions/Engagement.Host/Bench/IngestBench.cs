@@ -117,7 +117,7 @@ internal static class IngestBench
     {
         var table = new Table().Title("(e) memory while ingesting").AddColumns(
             new TableColumn("events").RightAligned(), new TableColumn("elapsed").RightAligned(), new TableColumn("events/s").RightAligned(),
-            new TableColumn("managed heap").RightAligned(), new TableColumn("heap after last GC").RightAligned(), new TableColumn("GC committed").RightAligned(),
+            new TableColumn("managed heap").RightAligned(), new TableColumn("live after full GC").RightAligned(), new TableColumn("GC committed").RightAligned(),
             new TableColumn("working set").RightAligned(), new TableColumn("Azurite working set").RightAligned());
         foreach (var c in memory.Checkpoints)
         {
@@ -182,7 +182,7 @@ internal static class IngestBench
             var last = memory.Checkpoints.Count > 0 ? memory.Checkpoints[^1] : null;
             table.AddRow(Cells("(e)", $"peak memory, {memory.Events:N0} events", $"{MemoryBench.Mb(memory.PeakWorkingSetDuringRun)} working set",
                 $"at start {MemoryBench.Mb(memory.StartWorkingSet)}; managed heap peak {MemoryBench.Mb(memory.PeakManagedHeapDuringRun)}" +
-                (first is null || last is null ? string.Empty : $", after last GC {MemoryBench.Mb(first.HeapAfterGc)} at {first.Events:N0} events → {MemoryBench.Mb(last.HeapAfterGc)} at {last.Events:N0}") +
+                (first is null || last is null ? string.Empty : $", live heap after full GC {MemoryBench.Mb(first.HeapAfterGc)} at {first.Events:N0} events → {MemoryBench.Mb(last.HeapAfterGc)} at {last.Events:N0}") +
                 $"; process peak over the whole run {MemoryBench.Mb(memory.ProcessPeakWorkingSet)}"));
             table.AddRow(Cells("(e)", "ingestion rate, memory run", $"{memory.Events / memory.Elapsed.TotalSeconds:N0} events/s",
                 $"{memory.Events:N0} events ({memory.Stored:N0} stored) of {memory.Visitors:N0} visitors in {memory.Elapsed.TotalMinutes:N1} min, generated and parsed on the fly; {memory.Cpu}"));

@@ -17,7 +17,7 @@ internal static class EventRows
 
     // One binary property holds at most 64 KiB.
     private const int MaxBinaryBytes = 64_000;
-    private const string CompressedSummary = "SummaryBr";
+    public const string CompressedSummary = "SummaryBr";
 
     /// <summary>
     /// The row key of an event: its message id, so a redelivered event meets its own row. Ids with characters a
@@ -82,18 +82,29 @@ internal static class EventRows
 
         // The summary travels with every transaction of its identity, so it is sent compressed: most of it is
         // repetitive (recent events, pages), and it shrinks to a fraction, which the table service parses faster.
-        var json = JsonSerializer.SerializeToUtf8Bytes(summary, EngagementJson.Default.ActivitySummary);
-        var compressed = Compress(json);
+        var compressed = CompressSummary(summary);
         if (compressed.Length <= MaxBinaryBytes)
         {
             entity[CompressedSummary] = compressed;
         }
         else
         {
-            ChunkedJson.Write(entity, "Summary", Encoding.UTF8.GetString(json));
+            ChunkedJson.Write(entity, "Summary", JsonSerializer.Serialize(summary, EngagementJson.Default.ActivitySummary));
         }
 
         return entity;
+    }
+
+    /// <summary>A summary as Brotli-compressed JSON: how activity rows store it and how the write cache keeps it.</summary>
+    public static byte[] CompressSummary(ActivitySummary summary) =>
+        Compress(JsonSerializer.SerializeToUtf8Bytes(summary, EngagementJson.Default.ActivitySummary));
+
+    /// <summary>The summary back from <see cref="CompressSummary"/>.</summary>
+    public static ActivitySummary DecompressSummary(byte[] compressed)
+    {
+        using var input = new MemoryStream(compressed);
+        using var brotli = new BrotliStream(input, CompressionMode.Decompress);
+        return JsonSerializer.Deserialize(brotli, EngagementJson.Default.ActivitySummary) ?? new ActivitySummary();
     }
 
     /// <summary>The summary's JSON as stored in an activity row (compressed or in chunks); null when it holds none.</summary>

@@ -63,7 +63,7 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
                 {
                     var response = await storage.Events.SubmitTransactionAsync(actions, cancellationToken);
                     var newEtag = response.Value[^1].Headers.ETag;
-                    activity = new CachedActivity(newEtag, JsonSerializer.Serialize(summary, EngagementJson.Default.ActivitySummary));
+                    activity = new CachedActivity(newEtag, activityEntity.GetBinary(EventRows.CompressedSummary) ?? EventRows.CompressSummary(summary));
                     if (newEtag is null)
                     {
                         _cache.Remove(partitionKey);
@@ -118,7 +118,7 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
     {
         var response = await storage.Events.GetEntityIfExistsAsync<TableEntity>(partitionKey, EventRows.ActivityRowKey, cancellationToken: cancellationToken);
         var activity = response.HasValue
-            ? new CachedActivity(response.Value!.ETag, JsonSerializer.Serialize(EventRows.ToSummary(response.Value), EngagementJson.Default.ActivitySummary))
+            ? new CachedActivity(response.Value!.ETag, EventRows.CompressSummary(EventRows.ToSummary(response.Value)))
             : CachedActivity.None;
         _cache.Set(partitionKey, activity);
         return activity;
@@ -170,11 +170,14 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
     [LoggerMessage(Level = LogLevel.Debug, Message = "Activity row of {PartitionKey} changed underneath (HTTP {Status}); retrying")]
     private static partial void LogActivityConflict(ILogger logger, string partitionKey, int status);
 
-    private sealed record CachedActivity(ETag? ETag, string? SummaryJson)
+    /// <summary>
+    /// The last activity row this process wrote for an identity: its ETag and the summary, kept compressed (a fifth of
+    /// its JSON) because the cache holds the summaries of every recently active identity.
+    /// </summary>
+    private sealed record CachedActivity(ETag? ETag, byte[]? Compressed)
     {
         public static CachedActivity None { get; } = new(null, null);
 
-        public ActivitySummary Summary() =>
-            SummaryJson is null ? new ActivitySummary() : JsonSerializer.Deserialize(SummaryJson, EngagementJson.Default.ActivitySummary)!;
+        public ActivitySummary Summary() => Compressed is null ? new ActivitySummary() : EventRows.DecompressSummary(Compressed);
     }
 }

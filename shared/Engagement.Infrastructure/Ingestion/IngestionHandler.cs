@@ -39,7 +39,7 @@ public sealed partial class IngestionHandler(
             .ToList();
 
         int stored = 0, duplicates = 0, deadLettered = 0;
-        await Parallel.ForEachAsync(
+        var writeEvents = Parallel.ForEachAsync(
             partitions,
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken },
             async (partition, ct) =>
@@ -55,7 +55,18 @@ public sealed partial class IngestionHandler(
                 Interlocked.Add(ref deadLettered, outcome.Rejected.Count);
             });
 
-        await identities.ApplyAsync(batch, cancellationToken);
+        // Links, traits and groups do not depend on the event rows, so both are written at once; except for an alias,
+        // which looks at whether its previous id has stored events and so waits for this delivery's events.
+        if (batch.Any(e => e.Kind == EventKind.Alias))
+        {
+            await writeEvents;
+            await identities.ApplyAsync(batch, cancellationToken);
+        }
+        else
+        {
+            await Task.WhenAll(writeEvents, identities.ApplyAsync(batch, cancellationToken));
+        }
+
         var result = new IngestionResult(batch.Count, stored, duplicates, deadLettered);
         metrics.Add(result);
         LogIngested(logger, result.Received, result.Stored, result.Duplicates, result.DeadLettered);

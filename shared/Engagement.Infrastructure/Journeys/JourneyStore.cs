@@ -16,12 +16,16 @@ namespace Engagement.Infrastructure.Journeys;
 /// <param name="Profile">Their profile, if they have one.</param>
 public sealed record PersonJourney(Journey Journey, ProfileDocument? Profile)
 {
-    /// <summary>Trait values that can stand for a category (short strings, numbers, booleans).</summary>
-    public IEnumerable<KeyValuePair<string, string>> CategoricalTraits() =>
+    /// <summary>
+    /// Trait values that can stand for a category (short strings, numbers, booleans), as recorded before
+    /// <paramref name="before"/> when given: a training row must not learn from a trait set after its cut-off.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> CategoricalTraits(DateTimeOffset? before = null) =>
         Profile is null
             ? []
             : Profile.Traits
                 .Where(t => t.Key is not ("email" or "phone" or "firstName" or "lastName" or "name" or "address")
+                    && (before is null || t.Value.At < before)
                     && t.Value.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
                 .Select(t => KeyValuePair.Create(t.Key, t.Value.Value.ToString()));
 }

@@ -165,9 +165,9 @@ public sealed partial class ModelTraining(
         var rows = new List<JourneyExample>();
         foreach (var person in people)
         {
-            var traits = JourneyFeatures.TraitTokens(person.CategoricalTraits()).ToList();
             foreach (var cutoff in cutoffs)
             {
+                var traits = JourneyFeatures.TraitTokens(person.CategoricalTraits(before: cutoff));
                 if (features.Labelled(person.Journey, cutoff, goal, horizon, traits) is { } row)
                 {
                     rows.Add(row);

@@ -43,6 +43,9 @@ public sealed class JourneyStoreTests(AzuriteFixture azurite)
         Assert.Contains("cestovani", person.Journey.Steps[1].Tokens);
         Assert.Equal("travel-annual", person.Journey.Steps[3].Product);
         Assert.Equal([KeyValuePair.Create("ageBand", "35-49")], person.CategoricalTraits());
+        // A training row cut off before the identify must not see its traits.
+        Assert.Empty(person.CategoricalTraits(before: EventBuilder.BaseTime.AddMinutes(2)));
+        Assert.Single(person.CategoricalTraits(before: EventBuilder.BaseTime.AddMinutes(3)));
     }
 
     [Fact]

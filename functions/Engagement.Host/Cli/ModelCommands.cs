@@ -80,7 +80,7 @@ internal static class ModelCommands
             await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
             await using var services = await context.CreateServicesAsync(cancellationToken);
             var result = await services.GetRequiredService<JourneyStore>().RebuildAsync(cancellationToken: cancellationToken);
-            Console.WriteLine($"{result.Identities:N0} identities, {result.Events:N0} events read; {result.Changed:N0} aggregates corrected.");
+            Console.WriteLine($"{result.Identities:N0} identities, {result.Events:N0} events read; {result.Changed:N0} activity rows rewritten where they differed from what the events give.");
             return 0;
         });
 

@@ -221,6 +221,6 @@ public sealed partial class JourneyStore(EngagementStorage storage, ILogger<Jour
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt journey aggregates of {Identities} identities from {Events} events; {Changed} changed")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt journey aggregates of {Identities} identities from {Events} events; {Changed} rewritten")]
     private static partial void LogRebuilt(ILogger logger, long identities, long events, long changed);
 }

@@ -123,6 +123,14 @@ param modelTrainers array = [
   'LogisticRegression'
 ]
 
+@description('Purposes consent is recorded for.')
+param consentPurposes array = [
+  'marketing'
+  'profiling'
+  'ad-personalisation'
+  'third-party-sharing'
+]
+
 @description('Lawful basis for ad personalisation assumed for people with nothing recorded: Denied (no bid) or Granted.')
 @allowed([
   'Denied'
@@ -297,6 +305,10 @@ var platformSettings = flatten(map(range(0, length(bidPlatforms)), i => [
   { name: 'Models__Platforms__${i}__IdKind', value: bidPlatforms[i].idKind }
   { name: 'Models__Platforms__${i}__Decimals', value: string(bidPlatforms[i].decimals) }
 ]))
+var consentPurposeSettings = [for (purpose, i) in consentPurposes: {
+  name: 'Consent__Purposes__${i}'
+  value: purpose
+}]
 var trainerSettings = [for (trainer, i) in modelTrainers: {
   name: 'Models__Trainers__${i}'
   value: trainer
@@ -316,7 +328,7 @@ module functionApp 'modules/functionapp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: engagementSettings
-    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings)
+    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings)
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     tags: tags

@@ -18,6 +18,10 @@ internal static class ManagementRoutes
             new ReplyResult(ReplyShape.FromModels(await registry.ListAsync(cancellationToken: ct))));
         api.MapPost("/models/retrain", async (Infrastructure.Models.ModelTraining training, CancellationToken ct) =>
             new ReplyResult(ReplyShape.FromTraining(await training.TrainAllAsync(ct))));
+        api.MapPost("/consents", async (HttpRequest request, Infrastructure.Consent.ConsentHttp consents, CancellationToken ct) =>
+            new ReplyResult(await consents.RecordAsync(request.Body, ct)));
+        api.MapGet("/consents/{subject}", async (string subject, Infrastructure.Consent.ConsentHttp consents, CancellationToken ct) =>
+            new ReplyResult(await consents.ReadAsync(subject, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

@@ -18,6 +18,9 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Identity → profile links. PartitionKey = identity key.</summary>
     public TableClient IdentityLinks { get; } = tables.GetTableClient("identitylinks");
 
+    /// <summary>The consent ledger: PartitionKey = subject key, RowKey = inverted sequence (newest first). Append-only.</summary>
+    public TableClient Consents { get; } = tables.GetTableClient("consents");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -45,7 +48,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents })
         {
             await CreateTableAsync(table, cancellationToken);
         }

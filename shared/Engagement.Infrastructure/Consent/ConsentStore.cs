@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Engagement.Core.Consent;
+using Engagement.Infrastructure.Storage;
+
+namespace Engagement.Infrastructure.Consent;
+
+/// <summary>What recording a decision did.</summary>
+/// <param name="Record">The record (the one already stored when the request was a repeat).</param>
+/// <param name="Repeated">True when the request id had been recorded before: nothing was added.</param>
+public sealed record ConsentAppendResult(ConsentRecord Record, bool Repeated);
+
+/// <summary>A subject's ledger as read back.</summary>
+/// <param name="History">Every record, oldest first.</param>
+/// <param name="Status">The current status per purpose and channel.</param>
+/// <param name="FirstBroken">The first record whose chain does not hold; null when the ledger is intact.</param>
+public sealed record ConsentLedgerView(IReadOnlyList<ConsentRecord> History, IReadOnlyList<ConsentStatus> Status, long? FirstBroken);
+
+/// <summary>
+/// The consent ledger in Table storage: one partition per subject, one row per record, rows only ever added. The row
+/// key is the inverted sequence, so the latest record is the first row; two writers appending at once both try to add
+/// the same next row, one wins and the other re-reads and appends after it, so the chain never forks.
+/// </summary>
+public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
+{
+    private const int MaxAttempts = 10;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    /// <summary>Appends a decision. A repeated <paramref name="requestId"/> (a client retrying) returns the stored record.</summary>
+    public async Task<ConsentAppendResult> AppendAsync(ConsentRequest request, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (requestId is not null && await FindByRequestIdAsync(request.SubjectKey, requestId, cancellationToken) is { } existing)
+        {
+            return new ConsentAppendResult(existing, Repeated: true);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var last = await LatestAsync(request.SubjectKey, cancellationToken);
+            var record = ConsentLedger.Append(last, request, clock.GetUtcNow());
+            try
+            {
+                await storage.Consents.AddEntityAsync(ToEntity(record, requestId), cancellationToken);
+                return new ConsentAppendResult(record, Repeated: false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409 && attempt < MaxAttempts)
+            {
+                // Another record took this sequence number: append after it.
+            }
+        }
+    }
+
+    /// <summary>A subject's whole ledger with its status and chain check; null when nothing is recorded.</summary>
+    public async Task<ConsentLedgerView?> ReadAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var history = new List<ConsentRecord>();
+        await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey}"), cancellationToken: cancellationToken))
+        {
+            history.Add(FromEntity(entity));
+        }
+
+        if (history.Count == 0)
+        {
+            return null;
+        }
+
+        history.Reverse();
+        return new ConsentLedgerView(history, ConsentLedger.Status(history), ConsentLedger.FirstBroken(history));
+    }
+
+    private async Task<ConsentRecord?> LatestAsync(string subjectKey, CancellationToken cancellationToken)
+    {
+        await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey}"), maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            return FromEntity(entity);
+        }
+
+        return null;
+    }
+
+    private async Task<ConsentRecord?> FindByRequestIdAsync(string subjectKey, string requestId, CancellationToken cancellationToken)
+    {
+        await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey} and RequestId eq {requestId}"), cancellationToken: cancellationToken))
+        {
+            return FromEntity(entity);
+        }
+
+        return null;
+    }
+
+    private static TableEntity ToEntity(ConsentRecord record, string? requestId) => new(record.Request.SubjectKey, RowKeyOf(record.Sequence))
+    {
+        ["Sequence"] = record.Sequence,
+        ["Purpose"] = record.Request.Purpose,
+        ["Decision"] = record.Request.Decision.ToString(),
+        ["Hash"] = record.Hash,
+        ["RequestId"] = requestId,
+        ["Record"] = JsonSerializer.Serialize(record, Json),
+    };
+
+    private static ConsentRecord FromEntity(TableEntity entity) =>
+        JsonSerializer.Deserialize<ConsentRecord>(entity.GetString("Record"), Json)
+        ?? throw new InvalidDataException($"Consent row {entity.PartitionKey}/{entity.RowKey} holds no record.");
+
+    private static string RowKeyOf(long sequence) => (long.MaxValue - sequence).ToString("D19", CultureInfo.InvariantCulture);
+}

@@ -71,6 +71,27 @@ public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
         return new ConsentLedgerView(history, ConsentLedger.Status(history), ConsentLedger.FirstBroken(history));
     }
 
+    /// <summary>
+    /// Every subject's current status for one purpose, read in one pass over the ledger (for jobs that decide for a
+    /// whole audience, such as publishing bid lists). Holds one status per subject and channel.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>>> StatusesForAsync(string purpose, CancellationToken cancellationToken = default)
+    {
+        var records = new Dictionary<string, List<ConsentRecord>>(StringComparer.Ordinal);
+        await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Purpose eq {purpose}"), cancellationToken: cancellationToken))
+        {
+            var record = FromEntity(entity);
+            if (!records.TryGetValue(entity.PartitionKey, out var list))
+            {
+                records[entity.PartitionKey] = list = [];
+            }
+
+            list.Add(record);
+        }
+
+        return records.ToDictionary(r => r.Key, r => ConsentLedger.Status(r.Value), StringComparer.Ordinal);
+    }
+
     private async Task<ConsentRecord?> LatestAsync(string subjectKey, CancellationToken cancellationToken)
     {
         await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(

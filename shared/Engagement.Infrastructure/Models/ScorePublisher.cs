@@ -3,6 +3,8 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Engagement.Core.Events;
+using Engagement.Core.Consent;
+using Engagement.Core.Identity;
 using Engagement.Core.Interests;
 using Engagement.Core.Journeys;
 using Engagement.Infrastructure.Journeys;
@@ -45,6 +47,8 @@ public sealed partial class ScorePublisher(
     JourneyInterests interests,
     IntentDetector intentDetector,
     IEventStreamProducer stream,
+    Consent.ConsentStore consents,
+    Pseudonymizer pseudonymizer,
     EngagementStorage storage,
     IOptions<ModelOptions> options,
     TimeProvider clock,
@@ -52,6 +56,7 @@ public sealed partial class ScorePublisher(
 {
     private const int ChunkSize = 2_000;
     private const string IntentSource = "engagement-intents";
+    private const string AdPersonalisation = "ad-personalisation";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web);
 
@@ -104,6 +109,7 @@ public sealed partial class ScorePublisher(
         using var disposeUserWriters = new Disposables(userWriters);
         var audiences = new Dictionary<string, (long Audience, long Converters)>(StringComparer.Ordinal);
         long scored = 0, withoutBasis = 0, intentEvents = 0;
+        var adConsents = await consents.StatusesForAsync(AdPersonalisation, cancellationToken);
         var windowStart = now.AddDays(-settings.ScoringDays);
 
         await foreach (var chunk in ActivePeopleAsync(windowStart, cancellationToken).Chunk(ChunkSize).WithCancellation(cancellationToken))
@@ -114,7 +120,7 @@ public sealed partial class ScorePublisher(
             for (var i = 0; i < chunk.Length; i++)
             {
                 var person = chunk[i];
-                var basis = HasAdPersonalisationBasis(person, settings);
+                var basis = HasAdPersonalisationBasis(person, adConsents, settings, now);
                 withoutBasis += basis ? 0 : 1;
                 scored++;
                 var bid = UserBids.Bid(policy, bidScores[i], bidder.BaseRate, basis);
@@ -251,15 +257,27 @@ public sealed partial class ScorePublisher(
         return evidence;
     }
 
-    private static bool HasAdPersonalisationBasis(PersonJourney person, ModelOptions settings)
+    /// <summary>
+    /// Whether ads may be personalised for someone: the consent ledger decides when it holds anything for them (through
+    /// the one <see cref="ContactPolicy"/>); else what the CRM recorded as the profile trait <c>adPersonalisation</c>;
+    /// else <c>Models:AdPersonalisationDefault</c>.
+    /// </summary>
+    private bool HasAdPersonalisationBasis(PersonJourney person, IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>> ledger, ModelOptions settings, DateTimeOffset now)
     {
+        var granted = settings.AdPersonalisationDefault == "Granted";
+        if (person.Journey.UserId is { } userId && ledger.TryGetValue(pseudonymizer.KeyOf(IdentityRef.User(userId)).Value, out var statuses))
+        {
+            var options = new ContactPolicyOptions { LegitimateInterest = granted ? [AdPersonalisation] : [] };
+            return ContactPolicy.Decide(AdPersonalisation, ContactChannel.Any, statuses, [], ContactProvenance.Order, options, now).Allowed;
+        }
+
         if (person.Profile?.Traits.TryGetValue("adPersonalisation", out var recorded) == true)
         {
             return recorded.Value.ValueKind == JsonValueKind.True
                 || (recorded.Value.ValueKind == JsonValueKind.String && string.Equals(recorded.Value.GetString(), "granted", StringComparison.OrdinalIgnoreCase));
         }
 
-        return settings.AdPersonalisationDefault == "Granted";
+        return granted;
     }
 
     private static BidListFormat FormatOf(PlatformOptions platform) => new()

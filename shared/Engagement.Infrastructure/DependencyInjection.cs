@@ -81,6 +81,8 @@ public static class DependencyInjection
         services.AddOptions<Consent.ConsentOptions>().BindConfiguration(Consent.ConsentOptions.SectionName);
         services.AddSingleton<Consent.ConsentStore>();
         services.AddSingleton<Consent.ConsentHttp>();
+        services.AddSingleton<Subjects.SubjectRights>();
+        services.AddSingleton<Subjects.SubjectHttp>();
         services.AddOptions<Journeys.InterestRulesOptions>().BindConfiguration(Journeys.InterestRulesOptions.SectionName);
         services.AddOptions<Core.Interests.InterestScorerOptions>().BindConfiguration(Core.Interests.InterestScorerOptions.SectionName)
             .Validate(o => o.Validate().Count == 0, "Interests settings are invalid (HalfLife > 0, MaxEvidence ≥ 1, 0 ≤ MinScore < 1, HalfScoreEvidence > 0).")

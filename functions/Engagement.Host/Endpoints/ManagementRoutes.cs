@@ -22,6 +22,10 @@ internal static class ManagementRoutes
             new ReplyResult(await consents.RecordAsync(request.Body, ct)));
         api.MapGet("/consents/{subject}", async (string subject, Infrastructure.Consent.ConsentHttp consents, CancellationToken ct) =>
             new ReplyResult(await consents.ReadAsync(subject, ct)));
+        api.MapGet("/subjects/{id}/export", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>
+            new ReplyResult(await subjects.ExportAsync(id, ct)));
+        api.MapDelete("/subjects/{id}", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>
+            new ReplyResult(await subjects.EraseAsync(id, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

@@ -87,9 +87,9 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
                     pending = pending.Where(p => !existing.Contains(p.Entity.RowKey)).ToList();
                     activity = await LoadActivityAsync(partitionKey, cancellationToken);
                 }
-                catch (TableTransactionFailedException ex) when (ex.Status == 412)
+                catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
                 {
-                    // Another writer changed the activity row: start again from what is stored.
+                    // Another writer changed the activity row, or it was erased: start again from what is stored.
                     LogActivityConflict(logger, partitionKey, ex.Status);
                     activity = await LoadActivityAsync(partitionKey, cancellationToken);
                 }

@@ -88,14 +88,17 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
                 _written.Set(profileKey, (ChunkedJson.Read(entity, "Document"), response.Headers.ETag));
                 return profile;
             }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404 && attempt < MaxAttempts)
             {
-                // Changed by another writer since it was read: read again and reapply.
+                // Changed by another writer since it was read (or erased): read again and reapply.
                 _written.Remove(profileKey);
                 fresh = true;
             }
         }
     }
+
+    /// <summary>Forgets the profile versions this process wrote (after another process changed or erased them).</summary>
+    public void ForgetCache() => _written.Clear();
 
     /// <summary>Points an identity at a profile.</summary>
     public async Task LinkAsync(IdentityKey identity, string profileKey, CancellationToken cancellationToken = default)

@@ -21,6 +21,9 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>The consent ledger: PartitionKey = subject key, RowKey = inverted sequence (newest first). Append-only.</summary>
     public TableClient Consents { get; } = tables.GetTableClient("consents");
 
+    /// <summary>Erasures: that a subject was erased, when, and what was removed; no personal data.</summary>
+    public TableClient Erasures { get; } = tables.GetTableClient("erasures");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -48,7 +51,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, Erasures })
         {
             await CreateTableAsync(table, cancellationToken);
         }

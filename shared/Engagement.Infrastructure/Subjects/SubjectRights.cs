@@ -1,0 +1,201 @@
+using Azure;
+using Azure.Data.Tables;
+using Engagement.Core.Consent;
+using Engagement.Core.Events;
+using Engagement.Core.Identity;
+using Engagement.Core.Profiles;
+using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Ingestion;
+using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Engagement.Infrastructure.Subjects;
+
+/// <summary>Everything held about a subject (GDPR Art. 15 and 20).</summary>
+/// <param name="Subject">The id asked for.</param>
+/// <param name="ExportedAt">When.</param>
+/// <param name="Profile">The 360° profile with its insights.</param>
+/// <param name="Events">Every stored event of every identity of the subject.</param>
+/// <param name="Consents">The consent ledger.</param>
+public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360 Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents);
+
+/// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
+/// <param name="Found">Whether anything was held about the subject.</param>
+/// <param name="Identities">Identity keys erased.</param>
+/// <param name="EventRows">Event and activity rows deleted.</param>
+/// <param name="Links">Identity links deleted.</param>
+/// <param name="Profiles">Profile rows deleted (including profiles merged into the subject's).</param>
+/// <param name="ConsentRecords">Consent records deleted.</param>
+/// <param name="DeadLetters">Dead letters naming the subject deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters);
+
+/// <summary>
+/// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
+/// record that an erasure happened (pseudonymous key, time, counts).
+/// </summary>
+public sealed partial class SubjectRights(
+    EngagementStorage storage,
+    ProfileStore profiles,
+    ProfileQuery profileQuery,
+    EventStore eventStore,
+    IdentityResolver identityResolver,
+    ConsentStore consents,
+    DeadLetters.DeadLetterStore deadLetters,
+    Pseudonymizer pseudonymizer,
+    TimeProvider clock,
+    ILogger<SubjectRights> logger)
+{
+    /// <summary>The export of a user id or anonymous id; null when nothing is held.</summary>
+    public async Task<SubjectExport?> ExportAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        if (await profileQuery.GetAsync(id, cancellationToken) is not { } profile)
+        {
+            return null;
+        }
+
+        var (keys, _) = await IdentityKeysAsync(id, cancellationToken);
+        var events = new List<EngagementEvent>();
+        foreach (var key in keys)
+        {
+            await foreach (var entity in storage.Events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken))
+            {
+                if (EventRows.ToEvent(entity) is { } ev)
+                {
+                    events.Add(ev);
+                }
+            }
+        }
+
+        var ledger = await consents.ReadAsync(ConsentKey(id), cancellationToken);
+        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? []);
+    }
+
+    /// <summary>Erases a user id or anonymous id and everything linked to it.</summary>
+    public async Task<ErasureReport> EraseAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        var (keys, profileKeys) = await IdentityKeysAsync(id, cancellationToken);
+        long eventRows = 0;
+        int links = 0, profileRows = 0, consentRecords = 0, deadLetters = 0;
+        foreach (var key in keys)
+        {
+            eventRows += await DeletePartitionAsync(storage.Events, key, cancellationToken);
+            links += await DeletePartitionAsync(storage.IdentityLinks, key, cancellationToken);
+        }
+
+        foreach (var profileKey in profileKeys)
+        {
+            profileRows += await DeletePartitionAsync(storage.Profiles, profileKey, cancellationToken);
+        }
+
+        consentRecords += await DeletePartitionAsync(storage.Consents, ConsentKey(id), cancellationToken);
+        deadLetters += await DeleteDeadLettersAsync(id, cancellationToken);
+        // This process's write caches may still hold what was erased; other processes find out from the 404s.
+        eventStore.ForgetCache();
+        identityResolver.ForgetCache();
+        profiles.ForgetCache();
+        var found = eventRows + links + profileRows + consentRecords + deadLetters > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters);
+        if (found)
+        {
+            await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
+            {
+                ["SubjectKey"] = pseudonymizer.KeyOf(IdentityRef.User(id)).Value,
+                ["ErasedAt"] = clock.GetUtcNow(),
+                ["Identities"] = keys.Count,
+                ["EventRows"] = eventRows,
+                ["Links"] = links,
+                ["Profiles"] = profileRows,
+                ["ConsentRecords"] = consentRecords,
+                ["DeadLetters"] = deadLetters,
+            }, cancellationToken);
+            LogErased(logger, keys.Count, eventRows, profileRows);
+        }
+
+        return report;
+    }
+
+    /// <summary>Every identity key and profile key of the subject: both readings of the id, and all a profile holds.</summary>
+    private async Task<(List<string> Identities, List<string> Profiles)> IdentityKeysAsync(string id, CancellationToken cancellationToken)
+    {
+        var identities = new List<string>();
+        var profileKeys = new List<string>();
+        foreach (var identity in new[] { IdentityRef.User(id), IdentityRef.Anonymous(id) })
+        {
+            var key = pseudonymizer.KeyOf(identity);
+            identities.Add(key.Value);
+            if (await profiles.FindByIdentityAsync(key, cancellationToken) is { } profile)
+            {
+                profileKeys.Add(profile.ProfileKey);
+                identities.AddRange(profile.IdentityKeys);
+                // Profiles merged into this one forward to it and still hold their own row.
+                await foreach (var merged in storage.Profiles.QueryAsync<TableEntity>(
+                    TableClient.CreateQueryFilter($"MergedInto eq {profile.ProfileKey}"), select: ["PartitionKey"], cancellationToken: cancellationToken))
+                {
+                    profileKeys.Add(merged.PartitionKey);
+                }
+            }
+        }
+
+        return (identities.Distinct(StringComparer.Ordinal).ToList(), profileKeys.Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    private static async Task<int> DeletePartitionAsync(TableClient table, string partitionKey, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            rows.Add(entity);
+        }
+
+        foreach (var chunk in rows.Chunk(100))
+        {
+            try
+            {
+                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // Deleted meanwhile (a second erasure at the same time): delete the rest one by one.
+                foreach (var entity in chunk)
+                {
+                    await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
+                }
+            }
+        }
+
+        return rows.Count;
+    }
+
+    private async Task<int> DeleteDeadLettersAsync(string id, CancellationToken cancellationToken)
+    {
+        // Dead letters keep the original payload, which may name the subject: they go too.
+        var deleted = 0;
+        var needle = System.Text.Json.JsonSerializer.Serialize(id);
+        var named = new List<string>();
+        await foreach (var (name, letter) in deadLetters.ListAsync(cancellationToken))
+        {
+            if (letter.Payload.Contains(needle, StringComparison.Ordinal))
+            {
+                named.Add(name);
+            }
+        }
+
+        foreach (var name in named)
+        {
+            if ((await storage.DeadLetters.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value)
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    private string ConsentKey(string id) => pseudonymizer.KeyOf(IdentityRef.User(id)).Value;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Erased a subject: {Identities} identities, {EventRows} event rows, {Profiles} profiles")]
+    private static partial void LogErased(ILogger logger, int identities, long eventRows, int profiles);
+}

@@ -1,0 +1,95 @@
+using Azure.Data.Tables;
+using Engagement.Core.Consent;
+using Engagement.Core.Identity;
+using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.DeadLetters;
+using Engagement.Infrastructure.Ingestion;
+using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Subjects;
+using Engagement.Integration.Tests.Support;
+using Engagement.Testing;
+
+namespace Engagement.Integration.Tests.Subjects;
+
+[Collection(SharedAzurite.Name)]
+public sealed class SubjectRightsTests(AzuriteFixture azurite)
+{
+    private T Get<T>()
+        where T : notnull => azurite.Services.Get<T>();
+
+    [Fact]
+    public async Task ExportHoldsEverythingAndErasureLeavesNothingButTheErasureRecord()
+    {
+        var (userId, anonymousId) = await SubjectWithEverythingAsync();
+        var rights = Get<SubjectRights>();
+
+        var export = (await rights.ExportAsync(userId))!;
+        var erased = await rights.EraseAsync(userId);
+
+        Assert.Equal(4, export.Events.Count);
+        Assert.Single(export.Consents);
+        Assert.Equal([anonymousId], export.Profile.AnonymousIds);
+        Assert.True(erased.Found);
+        Assert.Equal(1, erased.ConsentRecords);
+        Assert.Equal(1, erased.DeadLetters);
+        Assert.True(erased.Profiles >= 1);
+        Assert.Null(await Get<ProfileQuery>().GetAsync(userId));
+        Assert.Null(await Get<ProfileQuery>().GetAsync(anonymousId));
+        Assert.Null(await rights.ExportAsync(userId));
+        var storage = Get<EngagementStorage>();
+        var keys = Get<Pseudonymizer>();
+        foreach (var key in new[] { keys.KeyOf(IdentityRef.User(userId)).Value, keys.KeyOf(IdentityRef.Anonymous(anonymousId)).Value })
+        {
+            Assert.Empty(await storage.Events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
+            Assert.Empty(await storage.IdentityLinks.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
+            Assert.Empty(await storage.Profiles.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
+            Assert.Empty(await storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
+        }
+
+        await foreach (var (_, letter) in Get<DeadLetterStore>().ListAsync())
+        {
+            Assert.DoesNotContain(userId, letter.Payload, StringComparison.Ordinal);
+        }
+
+        var record = Assert.Single(await storage.Erasures.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"SubjectKey eq {keys.KeyOf(IdentityRef.User(userId)).Value}")).ToListAsync());
+        Assert.Equal(6L, record.GetInt64("EventRows")); // four events and two activity rows
+        Assert.DoesNotContain(record, p => p.Value is string s && s.Contains(userId, StringComparison.Ordinal));
+        Assert.False((await rights.EraseAsync(userId)).Found);
+    }
+
+    [Fact]
+    public async Task ASubjectWhoComesBackAfterErasureStartsAfresh()
+    {
+        var (userId, _) = await SubjectWithEverythingAsync();
+        await Get<SubjectRights>().EraseAsync(userId);
+
+        await Get<IngestionHandler>().HandleAsync([EventBuilder.Track("Signed Up").ForUser(userId).AtMinute(90).Build()]);
+        await Get<IngestionHandler>().HandleAsync([EventBuilder.Identify("""{"plan":"basic"}""").ForUser(userId).AtMinute(91).Build()]);
+
+        var profile = (await Get<ProfileQuery>().GetAsync(userId))!;
+        Assert.Equal(2, profile.EventCount);
+        Assert.Empty(profile.AnonymousIds);
+        Assert.False(profile.Traits.ContainsKey("email"));
+    }
+
+    private async Task<(string UserId, string AnonymousId)> SubjectWithEverythingAsync()
+    {
+        var userId = UniqueId.New("erase-user");
+        var anonymousId = UniqueId.New("erase-anon");
+        var ingestion = Get<IngestionHandler>();
+        await ingestion.HandleAsync([EventBuilder.Page("https://www.example.cz/penze").ForAnonymous(anonymousId).AtMinute(0).Build()]);
+        await ingestion.HandleAsync(
+        [
+            EventBuilder.Identify("""{"email":"erase@example.cz"}""").ForUser(userId).ForAnonymous(anonymousId).AtMinute(1).Build(),
+            EventBuilder.Track("Order Completed").ForUser(userId).AtMinute(2).Build(),
+            EventBuilder.Track("Product Viewed").ForUser(userId).AtMinute(3).Build(),
+        ]);
+        await Get<ConsentStore>().AppendAsync(new ConsentRequest(
+            Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value, "marketing", ContactChannel.Email, ConsentDecision.Granted, LegalBasis.Consent,
+            CaptureChannel.Import, EventBuilder.BaseTime, new ConsentTextReference("marketing-email", 1, "cs", new string('c', 64)), new ConsentEvidence(), "crm"));
+        await Get<DeadLetterStore>().WriteAsync("ingestion", "test", $$"""{"type":"track","userId":"{{userId}}"}""", "test-site");
+        return (userId, anonymousId);
+    }
+}

@@ -123,6 +123,11 @@ param modelTrainers array = [
   'LogisticRegression'
 ]
 
+@description('Days events are kept before the nightly purge deletes them.')
+@minValue(1)
+@maxValue(3650)
+param eventRetentionDays int = 395
+
 @description('Purposes consent is recorded for.')
 param consentPurposes array = [
   'marketing'
@@ -255,6 +260,7 @@ var engagementSettings = {
 
   // %Schedules:…% in the timer functions (six-field NCRONTAB, UTC).
   Schedules__CleanupStreamPayloads: cleanupStreamPayloadsSchedule
+  Schedules__PurgeOldEvents: '0 45 1 * * *'
   Schedules__RetrainModels: retrainModelsSchedule
   Schedules__PublishScores: publishScoresSchedule
 
@@ -273,6 +279,8 @@ var engagementSettings = {
   Models__AdPersonalisationDefault: adPersonalisationDefault
 
   // Interests: the built-in Czech and English taxonomy and intent rules unless files are deployed with the app.
+  Retention__EventDays: string(eventRetentionDays)
+
   Interests__HalfLife: '14.00:00:00'
   Interests__MaxEvidence: '5'
   Interests__MinScore: '0.05'

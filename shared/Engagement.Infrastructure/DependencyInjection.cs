@@ -82,6 +82,9 @@ public static class DependencyInjection
         services.AddSingleton<Consent.ConsentStore>();
         services.AddSingleton<Consent.ConsentHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
+        services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Journeys.EventRetention>();
+        services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Journeys.EventRetention>());
         services.AddSingleton<Subjects.SubjectHttp>();
         services.AddOptions<Journeys.InterestRulesOptions>().BindConfiguration(Journeys.InterestRulesOptions.SectionName);
         services.AddOptions<Core.Interests.InterestScorerOptions>().BindConfiguration(Core.Interests.InterestScorerOptions.SectionName)

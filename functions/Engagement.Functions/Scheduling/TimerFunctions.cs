@@ -1,3 +1,4 @@
+using Engagement.Infrastructure.Journeys;
 using Engagement.Infrastructure.Models;
 using Engagement.Infrastructure.Scheduling;
 using Microsoft.Azure.Functions.Worker;
@@ -5,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Engagement.Functions.Scheduling;
 
 /// <summary>Timer jobs, on the same <c>Schedules:*</c> settings the self-hosted scheduler reads.</summary>
-public sealed class TimerFunctions(StreamPayloadCleanup cleanup, ModelTraining training, ScorePublisher publisher)
+public sealed class TimerFunctions(StreamPayloadCleanup cleanup, ModelTraining training, ScorePublisher publisher, EventRetention retention)
 {
     /// <summary>Deletes claim-check payloads older than a week (also covered by the storage lifecycle rule; this keeps both hosts alike).</summary>
     [Function("CleanupStreamPayloads")]
@@ -23,4 +24,10 @@ public sealed class TimerFunctions(StreamPayloadCleanup cleanup, ModelTraining t
     [FixedDelayRetry(2, "00:05:00")]
     public Task PublishScoresAsync([TimerTrigger("%Schedules:PublishScores%")] TimerInfo timer, CancellationToken cancellationToken) =>
         publisher.RunAsync(cancellationToken);
+
+    /// <summary>Deletes events older than <c>Retention:EventDays</c> and recomputes the activity they were counted in.</summary>
+    [Function("PurgeOldEvents")]
+    [FixedDelayRetry(3, "00:05:00")]
+    public Task PurgeOldEventsAsync([TimerTrigger("%Schedules:PurgeOldEvents%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        retention.RunAsync(cancellationToken);
 }

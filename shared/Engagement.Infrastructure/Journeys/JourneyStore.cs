@@ -166,7 +166,8 @@ public sealed partial class JourneyStore(EngagementStorage storage, ILogger<Jour
         return new JourneyRebuildResult(identities, events, changed);
     }
 
-    private async Task<(long Events, bool Changed)> RebuildPartitionAsync(string partitionKey, CancellationToken cancellationToken)
+    /// <summary>Recomputes one identity's activity row from its events; removes it when no event is left.</summary>
+    internal async Task<(long Events, bool Changed)> RebuildPartitionAsync(string partitionKey, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -186,6 +187,13 @@ public sealed partial class JourneyStore(EngagementStorage storage, ILogger<Jour
 
             if (rows.Count == 0)
             {
+                if (activityRow is not null)
+                {
+                    // Every event is gone (retention): so is what was counted from them.
+                    await storage.Events.DeleteEntityAsync(partitionKey, EventRows.ActivityRowKey, ETag.All, cancellationToken);
+                    return (0, true);
+                }
+
                 return (0, false);
             }
 

@@ -15,6 +15,10 @@ public sealed class Schedules
     [Required]
     public string CleanupStreamPayloads { get; set; } = "0 30 3 * * *";
 
+    /// <summary>Deleting events older than <c>Retention:EventDays</c> (nightly).</summary>
+    [Required]
+    public string PurgeOldEvents { get; set; } = "0 45 1 * * *";
+
     /// <summary>Retraining the goal models from stored journeys (nightly).</summary>
     [Required]
     public string RetrainModels { get; set; } = "0 0 2 * * *";

@@ -92,21 +92,8 @@ internal static class IngestBench
         // Bound from the environment, as every command's services are (Ingestion__MaxConcurrency=64, say).
         var options = new ConfigurationBuilder().AddEnvironmentVariables().Build()
             .GetSection(IngestionOptions.SectionName).Get<IngestionOptions>() ?? new IngestionOptions();
-#if DEBUG
-        const string build = "Debug build: unoptimized, run with -c Release for figures worth comparing";
-#else
-        const string build = "Release build";
-#endif
-        var gc = GCSettings.IsServerGC ? "server GC" : "workstation GC";
-        var memoryGb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
-        AnsiConsole.MarkupLine("[bold]Engagement 360 — engage bench ingest[/]");
-        AnsiConsole.WriteLine($"machine:   {Environment.ProcessorCount} cores, {memoryGb:N1} GB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription} ({gc}{(GCSettings.LatencyMode == GCLatencyMode.Interactive ? ", concurrent" : string.Empty)}); {build}");
+        BenchHeader.Print("engage bench ingest");
         AnsiConsole.WriteLine($"storage:   {storage}; Azurite {AzuriteVersion()} on Node.js {NodeVersion()}");
-        if (LoadAverage() is { } load)
-        {
-            AnsiConsole.WriteLine($"load:      {load} (1/5/15 min) before the run; the CPU figures below show what other processes took meanwhile");
-        }
-
         AnsiConsole.WriteLine($"ingestion: MaxConcurrency {options.MaxConcurrency}, ActivityCacheSize {options.ActivityCacheSize:N0}, QueueBatchSize {options.QueueBatchSize}");
         AnsiConsole.WriteLine($"traffic:   the demo's web visitors (page views, logins, products, orders), {settings.ActiveVisitors:N0} active at once, seed {settings.Seed}; " +
             $"deliveries of {ThroughputBench.RequestsPerDelivery} × {BenchTraffic.MessagesPerRequest}-message requests");

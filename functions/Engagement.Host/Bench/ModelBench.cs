@@ -222,20 +222,7 @@ internal static class ModelBench
 
     private static void PrintHeader(ModelBenchSettings settings, TrainingOptions options)
     {
-#if DEBUG
-        const string build = "Debug build: unoptimized, run with -c Release for figures worth comparing";
-#else
-        const string build = "Release build";
-#endif
-        var gc = GCSettings.IsServerGC ? "server GC" : "workstation GC";
-        var memoryGb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
-        AnsiConsole.MarkupLine("[bold]Engagement 360 — engage bench models[/]");
-        AnsiConsole.WriteLine($"machine:   {Environment.ProcessorCount} cores, {memoryGb:N1} GB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription} ({gc}); {build}");
-        if (IngestBench.LoadAverage() is { } load)
-        {
-            AnsiConsole.WriteLine($"load:      {load} (1/5/15 min) before the run; the CPU figures below show what other processes took meanwhile");
-        }
-
+        BenchHeader.Print("engage bench models");
         AnsiConsole.WriteLine($"training:  {string.Join(", ", settings.Trainers)}; {options.Threads} threads each; {options.NumberOfTrees} trees of ≤ {options.NumberOfLeaves} leaves (≥ {options.MinimumExamplesPerLeaf} rows), learning rate {options.LearningRate}; " +
             $"SDCA ≤ {options.LogisticRegressionMaximumIterations} passes; ≤ {options.MaximumTextTokens:N0} text tokens; seed {settings.Seed}");
         AnsiConsole.WriteLine($"journeys:  synthetic with a planted signal, {ModelBenchJourneys.Schema.Count} numeric features (two CRM traits unknown for 40 %) and 5–6 URL tokens each; hold-out = 1/5 of the training rows, newer cut-off");

@@ -27,7 +27,7 @@ internal static class TrackingLoadBench
 
     public static async Task<LoadFigure> RunAsync(BenchStorage storage, IngestBenchSettings settings, CancellationToken cancellationToken)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{Loopback.FreePort()}";
         await using var app = EngageWebHost.Build(storage.Settings, url, consume: true);
         await StorageContext.CheckReachableAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
@@ -222,15 +222,6 @@ internal static class TrackingLoadBench
             Interlocked.Increment(ref row.HasValue ? ref found : ref lost);
         });
         return (found, lost, clock.Elapsed);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     /// <summary>Shared counters of the senders.</summary>

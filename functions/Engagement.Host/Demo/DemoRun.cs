@@ -30,7 +30,7 @@ internal static class DemoRun
 
     public static async Task<int> RunAsync(StorageContext context, int seed, int visitors, DateTimeOffset weekStart, CancellationToken cancellationToken)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{Loopback.FreePort()}";
         await using var app = EngageWebHost.Build(context.Settings, url);
         await StorageContext.CheckReachableAsync(app.Services, cancellationToken);
         await app.StartAsync(cancellationToken);
@@ -264,14 +264,5 @@ internal static class DemoRun
             AnsiConsole.MarkupLine("  top pages: " + Markup.Escape(string.Join(", ", profile.Pages.Take(3).Select(p => $"{p.Key} ({p.Value})"))));
             AnsiConsole.MarkupLine("  ad domains: " + Markup.Escape(string.Join(", ", profile.AdDomains.Select(d => $"{d.Key} ({d.Value.Impressions} impressions, {d.Value.Clicks} clicks)"))));
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

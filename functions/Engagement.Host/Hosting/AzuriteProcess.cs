@@ -38,7 +38,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public static async Task<AzuriteProcess> StartAsync(string? dataDirectory, CancellationToken cancellationToken = default)
     {
         var script = await NodeTools.RequireAsync(Path.Combine("azurite", "dist", "src", "azurite.js"), cancellationToken);
-        var ports = FreePorts(3);
+        var ports = Loopback.FreePorts(3);
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardOutput = true,
@@ -180,14 +180,5 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 }
             }
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

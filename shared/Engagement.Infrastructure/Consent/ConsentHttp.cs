@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Engagement.Core.Consent;
 using Engagement.Core.Identity;
 using Engagement.Infrastructure.Http;
@@ -45,8 +43,6 @@ public sealed class ConsentHttp(ConsentStore store, Pseudonymizer pseudonymizer,
 {
     private const int MaxBodyBytes = 64 * 1024;
 
-    private static readonly JsonSerializerOptions Json = CreateJson();
-
     /// <summary>Records the decision in a request body.</summary>
     public async Task<ReplyShape> RecordAsync(Stream body, CancellationToken cancellationToken = default)
     {
@@ -61,7 +57,7 @@ public sealed class ConsentHttp(ConsentStore store, Pseudonymizer pseudonymizer,
         ConsentInput? input;
         try
         {
-            input = JsonSerializer.Deserialize<ConsentInput>(buffer.ToArray(), Json);
+            input = JsonSerializer.Deserialize(buffer.ToArray(), ApiJson.TypeInfo<ConsentInput>());
         }
         catch (JsonException ex)
         {
@@ -101,7 +97,7 @@ public sealed class ConsentHttp(ConsentStore store, Pseudonymizer pseudonymizer,
         }
 
         var result = await store.AppendAsync(request, input.RequestId, cancellationToken);
-        return ReplyShape.Json(result.Repeated ? 200 : 201, new ConsentRecorded(input.Subject, result.Record, result.Repeated), TypeInfo<ConsentRecorded>());
+        return ReplyShape.Json(result.Repeated ? 200 : 201, new ConsentRecorded(input.Subject, result.Record, result.Repeated), ApiJson.TypeInfo<ConsentRecorded>());
     }
 
     /// <summary>A subject's status and history; 404 when nothing is recorded.</summary>
@@ -115,26 +111,11 @@ public sealed class ConsentHttp(ConsentStore store, Pseudonymizer pseudonymizer,
         var view = await store.ReadAsync(pseudonymizer.KeyOf(IdentityRef.User(subject)).Value, cancellationToken);
         return view is null
             ? ReplyShape.Problem(new ApiProblem("No consents recorded", 404, $"Nothing is recorded for \"{subject}\"."))
-            : ReplyShape.Json(200, new ConsentReport(subject, view.Status, view.History, view.FirstBroken is null, view.FirstBroken), TypeInfo<ConsentReport>());
+            : ReplyShape.Json(200, new ConsentReport(subject, view.Status, view.History, view.FirstBroken is null, view.FirstBroken), ApiJson.TypeInfo<ConsentReport>());
     }
 
     private static ReplyShape Invalid(string detail, IReadOnlyList<string>? errors = null) =>
         ReplyShape.Problem(new ApiProblem("Invalid consent decision", 400, detail, errors));
-
-    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Json.GetTypeInfo(typeof(T));
-
-    private static JsonSerializerOptions CreateJson()
-    {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        };
-        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
-        json.MakeReadOnly();
-        return json;
-    }
 
     /// <summary>The request body.</summary>
     private sealed record ConsentInput(

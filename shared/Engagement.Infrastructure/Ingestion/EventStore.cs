@@ -118,7 +118,7 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
     {
         var response = await storage.Events.GetEntityIfExistsAsync<TableEntity>(partitionKey, EventRows.ActivityRowKey, cancellationToken: cancellationToken);
         var activity = response.HasValue
-            ? new CachedActivity(response.Value!.ETag, EventRows.CompressSummary(EventRows.ToSummary(response.Value)))
+            ? new CachedActivity(response.Value!.ETag, response.Value!.GetBinary(EventRows.CompressedSummary) ?? EventRows.CompressSummary(EventRows.ToSummary(response.Value)))
             : CachedActivity.None;
         _cache.Set(partitionKey, activity);
         return activity;

@@ -69,23 +69,7 @@ public sealed partial class EventRetention(EngagementStorage storage, JourneySto
         long deleted = 0;
         foreach (var (partitionKey, rows) in old)
         {
-            foreach (var chunk in rows.Chunk(100))
-            {
-                try
-                {
-                    await storage.Events.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken);
-                }
-                catch (TableTransactionFailedException ex) when (ex.Status == 404)
-                {
-                    foreach (var row in chunk)
-                    {
-                        await storage.Events.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-                    }
-                }
-
-                deleted += chunk.Length;
-            }
-
+            deleted += await TableRows.DeleteAsync(storage.Events, rows, cancellationToken);
             await journeys.RebuildPartitionAsync(partitionKey, cancellationToken);
         }
 

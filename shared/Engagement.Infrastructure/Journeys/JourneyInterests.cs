@@ -16,4 +16,10 @@ public sealed class JourneyInterests(InterestScorer scorer)
     /// <summary>The strongest interests of a journey as of <paramref name="now"/>, with their evidence.</summary>
     public IReadOnlyList<InterestScore> Top(IReadOnlyList<JourneyStep> steps, DateTimeOffset now, int count) =>
         scorer.Score(steps.Where(s => s.Timestamp <= now).SelectMany(s => s.Signals), now).Take(count).ToList();
+
+    /// <summary>Why an offer fits: the three strongest interests and the three latest distinct pages.</summary>
+    public IReadOnlyList<string> OfferEvidence(IReadOnlyList<JourneyStep> steps, DateTimeOffset now) =>
+        Top(steps, now, 3).Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"interest {i.Id} {i.Score:F2}"))
+            .Concat(steps.Where(s => s.Path is not null).Select(s => s.Path!).Reverse().Distinct(StringComparer.Ordinal).Take(3).Select(p => "page " + p))
+            .ToList();
 }

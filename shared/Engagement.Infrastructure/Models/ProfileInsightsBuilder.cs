@@ -57,10 +57,7 @@ public sealed class ProfileInsightsBuilder(
         OfferInsight? offer = null;
         if (userId is not null && families.Count > 0)
         {
-            var evidence = interestList.Take(3).Select(i => $"interest {i.Id} {i.Score:F2}")
-                .Concat(journey.Steps.Where(s => s.Path is not null).Select(s => s.Path!).Reverse().Distinct(StringComparer.Ordinal).Take(3).Select(p => "page " + p))
-                .ToList();
-            var customer = new CustomerPropensities(userId, families.ToDictionary(f => f.Key, f => f.Value.Probability, StringComparer.Ordinal), evidence);
+            var customer = new CustomerPropensities(userId, families.ToDictionary(f => f.Key, f => f.Value.Probability, StringComparer.Ordinal), interests.OfferEvidence(journey.Steps, now));
             if (NextBestOffers.Choose(customer, families.ToDictionary(f => f.Key, f => f.Value.BaseRate, StringComparer.Ordinal)) is { } best)
             {
                 offer = new OfferInsight(best.Family, Math.Round(best.Propensity, 4), Math.Round(best.Lift, 2), best.Evidence);

@@ -103,6 +103,7 @@ public sealed partial class ScorePublisher(
         var policy = new BidPolicy(settings.BaseBid, settings.BidFloor, settings.BidCap);
         var platforms = settings.EffectivePlatforms().Select(p => (Options: p, Format: FormatOf(p))).ToList();
         var families = champions.Values.Where(c => c.Goal.ProductFamily is not null).ToList();
+        var familyBaseRates = families.ToDictionary(f => f.Goal.ProductFamily!, f => f.BaseRate, StringComparer.Ordinal);
         using var files = new ListFiles();
         var userWriters = platforms.Select(p => new StreamingList<UserBid>(files.Create(), (stream, rows, ct) => BidListWriter.WriteUsers(stream, rows, p.Format, ct))).ToList();
         using var offers = new StreamingList<NextBestOffer>(files.Create(), NextBestOfferWriter.Write);
@@ -136,8 +137,7 @@ public sealed partial class ScorePublisher(
                 if (person.Journey.UserId is { } userId && familyScores.Count > 0)
                 {
                     var propensities = familyScores.ToDictionary(f => f.Key, f => (double)f.Value[i], StringComparer.Ordinal);
-                    var baseRates = families.ToDictionary(f => f.Goal.ProductFamily!, f => f.BaseRate, StringComparer.Ordinal);
-                    if (NextBestOffers.Choose(new CustomerPropensities(userId, propensities, Evidence(person, now)), baseRates) is { } offer)
+                    if (NextBestOffers.Choose(new CustomerPropensities(userId, propensities, interests.OfferEvidence(person.Journey.Steps, now)), familyBaseRates) is { } offer)
                     {
                         offers.Add(offer);
                     }
@@ -248,13 +248,6 @@ public sealed partial class ScorePublisher(
             var (audience, converters) = audiences.GetValueOrDefault(domain);
             audiences[domain] = (audience + 1, converters + (converted ? 1 : 0));
         }
-    }
-
-    private List<string> Evidence(PersonJourney person, DateTimeOffset now)
-    {
-        var evidence = interests.Top(person.Journey.Steps, now, 3).Select(i => $"interest {i.Id} {i.Score:F2}").ToList();
-        evidence.AddRange(person.Journey.Steps.Where(s => s.Path is not null).Select(s => s.Path!).Reverse().Distinct(StringComparer.Ordinal).Take(3).Select(p => "page " + p));
-        return evidence;
     }
 
     /// <summary>

@@ -150,22 +150,7 @@ public sealed partial class SubjectRights(
             rows.Add(entity);
         }
 
-        foreach (var chunk in rows.Chunk(100))
-        {
-            try
-            {
-                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), cancellationToken);
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status == 404)
-            {
-                // Deleted meanwhile (a second erasure at the same time): delete the rest one by one.
-                foreach (var entity in chunk)
-                {
-                    await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
-                }
-            }
-        }
-
+        await TableRows.DeleteAsync(table, rows, cancellationToken);
         return rows.Count;
     }
 

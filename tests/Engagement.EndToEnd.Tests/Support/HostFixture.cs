@@ -40,7 +40,7 @@ public sealed class HostFixture : IAsyncLifetime
     /// <summary>Starts a host on a free port with the given extra settings.</summary>
     public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(string connectionString, IDictionary<string, string?> extra)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = connectionString,
@@ -111,15 +111,6 @@ public sealed class HostFixture : IAsyncLifetime
         {
             await _azurite.DisposeAsync();
         }
-    }
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 

@@ -81,6 +81,20 @@ public static class DependencyInjection
         services.AddOptions<Consent.ConsentOptions>().BindConfiguration(Consent.ConsentOptions.SectionName);
         services.AddSingleton<Consent.ConsentStore>();
         services.AddSingleton<Consent.ConsentHttp>();
+        services.AddOptions<Contacts.ContactOptions>().BindConfiguration(Contacts.ContactOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Contacts.ContactStore>();
+        services.AddSingleton<Contacts.ContactGate>();
+        services.AddSingleton<Contacts.ContactHttp>();
+        services.AddSingleton<Contacts.ContactImport>();
+        // The shipped texts, unless a host registered a catalogue of its own first.
+        services.TryAddSingleton(Core.Consent.ConsentTextCatalog.Default);
+        services.AddOptions<Sms.SmsOptions>().BindConfiguration(Sms.SmsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(Sms.SmsSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<Sms.SmsHistory>();
+        services.AddSingleton<Sms.SmsSender>();
+        services.AddSingleton<Sms.SmsReplyHandler>();
+        services.AddSingleton<Sms.CommunicationEvents>();
+        services.AddSingleton<Sms.ConsentSmsHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Journeys.EventRetention>();

@@ -34,6 +34,7 @@ internal static partial class GlueCompiler
         "HttpTrigger", "HttpTriggerAttribute", "HttpResult", "HttpResultAttribute", "HttpRequestData", "HttpResponseData",
         "EventHubTrigger", "EventHubTriggerAttribute", "EventHubOutput", "EventHubOutputAttribute",
         "TimerTrigger", "TimerTriggerAttribute", "TimerInfo", "ScheduleStatus",
+        "EventGridTrigger", "EventGridTriggerAttribute",
         "FixedDelayRetry", "FixedDelayRetryAttribute", "ExponentialBackoffRetry", "ExponentialBackoffRetryAttribute",
         // Durable Functions (Microsoft.DurableTask, Microsoft.Azure.Functions.Worker.Extensions.DurableTask)
         "OrchestrationTrigger", "OrchestrationTriggerAttribute", "ActivityTrigger", "ActivityTriggerAttribute",

@@ -4,6 +4,7 @@ using Engagement.Host.Demo;
 using Engagement.Host.Hosting;
 using Engagement.Infrastructure;
 using Engagement.Infrastructure.Ads;
+using Engagement.Infrastructure.Contacts;
 using Engagement.Infrastructure.DeadLetters;
 using Engagement.Infrastructure.Profiles;
 using Engagement.Infrastructure.Sources;
@@ -53,6 +54,7 @@ public static class EngageCommandLine
         root.Subcommands.Add(DemoCommand(storage));
         root.Subcommands.Add(SourcesCommand(storage));
         root.Subcommands.Add(ImportCommand(storage));
+        root.Subcommands.Add(ContactsCommand(storage));
         root.Subcommands.Add(ProfilesCommand(storage));
         root.Subcommands.Add(DeadLettersCommand(storage));
         foreach (var command in ModelCommands.Create(storage))
@@ -175,6 +177,47 @@ public static class EngageCommandLine
             return report.Errors.Count == 0 ? 0 : 1;
         });
         return new Command("import", "Import data onto the event stream.") { ads };
+    }
+
+    private static Command ContactsCommand(Option<string?> storage)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "CRM contacts: CSV with a header row (subject, email, phone, provenance, provenance_detail, provenance_since)." };
+        var import = new Command("import", "Import contacts (contact points and where each came from) from a CRM's CSV file.") { file };
+        import.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CommandLineException($"{path.FullName} does not exist.");
+            }
+
+            await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
+            await using var services = await context.CreateServicesAsync(cancellationToken);
+            using var reader = path.OpenText();
+            ContactImportReport report;
+            try
+            {
+                report = await services.GetRequiredService<ContactImport>().ImportAsync(reader, cancellationToken);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CommandLineException($"{path.Name} is not a contacts file: {ex.Message}", ex);
+            }
+
+            Console.WriteLine($"{report.Rows} rows read: {report.Created} new contacts, {report.Updated} updated, {report.Unchanged} unchanged, {report.Errors.Count} refused.");
+            foreach (var error in report.Errors.Take(50))
+            {
+                Console.WriteLine($"  line {error.Line}: {error.Error}");
+            }
+
+            if (report.Errors.Count > 50)
+            {
+                Console.WriteLine($"  … and {report.Errors.Count - 50} more");
+            }
+
+            return report.Errors.Count == 0 ? 0 : 1;
+        });
+        return new Command("contacts", "Manage contacts.") { import };
     }
 
     private static Command ProfilesCommand(Option<string?> storage)

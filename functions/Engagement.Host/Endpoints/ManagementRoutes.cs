@@ -29,7 +29,7 @@ internal static class ManagementRoutes
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 
-    private static async ValueTask<object?> RequireAdminKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RequireAdminKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
         return AdminKey.Matches(context.HttpContext.Request.Headers[AdminKey.HeaderName], options)

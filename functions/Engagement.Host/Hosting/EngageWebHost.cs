@@ -35,6 +35,7 @@ public static class EngageWebHost
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.MapTracking();
         app.MapManagement();
+        app.MapContacts();
         return app;
     }
 

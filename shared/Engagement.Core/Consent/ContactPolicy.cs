@@ -45,27 +45,34 @@ public sealed record ContactPolicyOptions
 /// The one place that decides whether a subject may be contacted for a purpose over a channel. Every sending path
 /// (e-mails, SMS, call lists, bid lists) asks it. Order of the rules: suppression wins; then the latest recorded
 /// decision (a refusal or withdrawal always wins over a basis); then, with nothing recorded, legitimate interest where
-/// configured, except for contacts of unknown provenance.
+/// configured, except for contacts of unknown provenance. A subject with no contact record (known only from their own
+/// activity, such as a logged-in user) has no provenance to doubt.
 /// </summary>
 public static class ContactPolicy
 {
     /// <summary>Decides one contact.</summary>
+    /// <param name="purpose">What the contact is for.</param>
+    /// <param name="channel">Over which channel.</param>
+    /// <param name="statuses">The subject's current consent statuses.</param>
+    /// <param name="suppressions">The subject's suppressions (expired and future ones are ignored).</param>
+    /// <param name="provenance">Where the contact came from; null when no contact record is held.</param>
+    /// <param name="options">Where legitimate interest applies.</param>
+    /// <param name="now">The time of the contact.</param>
     public static ContactDecision Decide(
         string purpose,
         ContactChannel channel,
         IEnumerable<ConsentStatus> statuses,
         IEnumerable<Suppression> suppressions,
-        ContactProvenance provenance,
+        ContactProvenance? provenance,
         ContactPolicyOptions options,
         DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(statuses);
         ArgumentNullException.ThrowIfNull(suppressions);
         ArgumentNullException.ThrowIfNull(options);
-        var suppressed = suppressions.FirstOrDefault(s => (s.Channel == channel || s.Channel == ContactChannel.Any) && s.Since <= now && (s.Until is null || s.Until > now));
-        if (suppressed is not null)
+        if (ActiveSuppression(channel, suppressions, now) is { } suppressed)
         {
-            return new ContactDecision(false, null, $"suppressed on {suppressed.Channel} since {suppressed.Since:yyyy-MM-dd}: {suppressed.Reason}");
+            return Suppressed(suppressed);
         }
 
         var latest = statuses
@@ -98,4 +105,24 @@ public static class ContactPolicy
             _ => "legitimate interest, nothing refused",
         }}");
     }
+
+    /// <summary>
+    /// Whether a subject may be asked for consent over a channel (a consent request SMS or e-mail). Asking needs no
+    /// basis, since it is how one is obtained; it needs only that the channel is not suppressed — a STOP reply
+    /// suppresses SMS until someone lifts it by hand.
+    /// </summary>
+    public static ContactDecision MayAskForConsent(ContactChannel channel, IEnumerable<Suppression> suppressions, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(suppressions);
+        return ActiveSuppression(channel, suppressions, now) is { } suppressed
+            ? Suppressed(suppressed)
+            : new ContactDecision(true, null, $"asking for consent over {channel}: not suppressed");
+    }
+
+    /// <summary>The suppression that stops contact over a channel at <paramref name="now"/> (its own, or one of every channel); null when none does.</summary>
+    public static Suppression? ActiveSuppression(ContactChannel channel, IEnumerable<Suppression> suppressions, DateTimeOffset now) =>
+        suppressions.FirstOrDefault(s => (s.Channel == channel || s.Channel == ContactChannel.Any) && s.Since <= now && (s.Until is null || s.Until > now));
+
+    private static ContactDecision Suppressed(Suppression suppressed) =>
+        new(false, null, $"suppressed on {suppressed.Channel} since {suppressed.Since:yyyy-MM-dd}: {suppressed.Reason}");
 }

@@ -51,9 +51,16 @@ public sealed class Pseudonymizer
     }
 
     /// <summary>The key of an identity.</summary>
-    public IdentityKey KeyOf(IdentityRef identity)
+    public IdentityKey KeyOf(IdentityRef identity) => KeyOfText(identity.ToString());
+
+    /// <summary>The index key of a phone number: finds its subject without storing the number as a key.</summary>
+    public IdentityKey KeyOf(Contacts.PhoneNumber phone) => KeyOfText("phone:" + phone.Value);
+
+    /// <summary>The index key of an e-mail address (case-insensitive): finds its subject without storing the address as a key.</summary>
+    public IdentityKey KeyOf(Contacts.EmailAddress email) => KeyOfText("email:" + email.IndexForm);
+
+    private IdentityKey KeyOfText(string text)
     {
-        var text = identity.ToString();
         var bytes = Encoding.UTF8.GetByteCount(text) <= 512 ? stackalloc byte[512] : new byte[Encoding.UTF8.GetByteCount(text)];
         var length = Encoding.UTF8.GetBytes(text, bytes);
         Span<byte> hash = stackalloc byte[32];

@@ -47,7 +47,7 @@ public sealed partial class ScorePublisher(
     JourneyInterests interests,
     IntentDetector intentDetector,
     IEventStreamProducer stream,
-    Consent.ConsentStore consents,
+    Contacts.ContactGate gate,
     Pseudonymizer pseudonymizer,
     EngagementStorage storage,
     IOptions<ModelOptions> options,
@@ -110,7 +110,7 @@ public sealed partial class ScorePublisher(
         using var disposeUserWriters = new Disposables(userWriters);
         var audiences = new Dictionary<string, (long Audience, long Converters)>(StringComparer.Ordinal);
         long scored = 0, withoutBasis = 0, intentEvents = 0;
-        var adConsents = await consents.StatusesForAsync(AdPersonalisation, cancellationToken);
+        var adGate = await gate.ForAudienceAsync(AdPersonalisation, cancellationToken);
         var windowStart = now.AddDays(-settings.ScoringDays);
 
         await foreach (var chunk in ActivePeopleAsync(windowStart, cancellationToken).Chunk(ChunkSize).WithCancellation(cancellationToken))
@@ -121,7 +121,7 @@ public sealed partial class ScorePublisher(
             for (var i = 0; i < chunk.Length; i++)
             {
                 var person = chunk[i];
-                var basis = HasAdPersonalisationBasis(person, adConsents, settings, now);
+                var basis = HasAdPersonalisationBasis(person, adGate, settings, now);
                 withoutBasis += basis ? 0 : 1;
                 scored++;
                 var bid = UserBids.Bid(policy, bidScores[i], bidder.BaseRate, basis);
@@ -251,26 +251,31 @@ public sealed partial class ScorePublisher(
     }
 
     /// <summary>
-    /// Whether ads may be personalised for someone: the consent ledger decides when it holds anything for them (through
-    /// the one <see cref="ContactPolicy"/>); else what the CRM recorded as the profile trait <c>adPersonalisation</c>;
-    /// else <c>Models:AdPersonalisationDefault</c>.
+    /// Whether ads may be personalised for someone, decided by <see cref="ContactPolicy"/> through the contact gate:
+    /// the consent ledger decides when it holds anything for them; else what the CRM recorded as the profile trait
+    /// <c>adPersonalisation</c>; else <c>Models:AdPersonalisationDefault</c>. A suppression of every channel wins over
+    /// all of them, and the default (legitimate interest) never covers a contact of unknown provenance.
     /// </summary>
-    private bool HasAdPersonalisationBasis(PersonJourney person, IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>> ledger, ModelOptions settings, DateTimeOffset now)
+    private bool HasAdPersonalisationBasis(PersonJourney person, Contacts.AudienceGate audience, ModelOptions settings, DateTimeOffset now)
     {
         var granted = settings.AdPersonalisationDefault == "Granted";
-        if (person.Journey.UserId is { } userId && ledger.TryGetValue(pseudonymizer.KeyOf(IdentityRef.User(userId)).Value, out var statuses))
+        var byDefault = new ContactPolicyOptions { LegitimateInterest = granted ? [AdPersonalisation] : [] };
+        var subjectKey = person.Journey.UserId is { } userId ? pseudonymizer.KeyOf(IdentityRef.User(userId)).Value : null;
+        if (subjectKey is not null && audience.HasRecordedDecision(subjectKey))
         {
-            var options = new ContactPolicyOptions { LegitimateInterest = granted ? [AdPersonalisation] : [] };
-            return ContactPolicy.Decide(AdPersonalisation, ContactChannel.Any, statuses, [], ContactProvenance.Order, options, now).Allowed;
+            return audience.Decide(subjectKey, ContactChannel.Any, now, byDefault).Allowed;
         }
 
         if (person.Profile?.Traits.TryGetValue("adPersonalisation", out var recorded) == true)
         {
-            return recorded.Value.ValueKind == JsonValueKind.True
+            var crmGranted = recorded.Value.ValueKind == JsonValueKind.True
                 || (recorded.Value.ValueKind == JsonValueKind.String && string.Equals(recorded.Value.GetString(), "granted", StringComparison.OrdinalIgnoreCase));
+            // What the CRM recorded is a basis of its own: only a suppression can still stop it.
+            return crmGranted && (subjectKey is null
+                || ContactPolicy.ActiveSuppression(ContactChannel.Any, audience.FactsOf(subjectKey).Suppressions, now) is null);
         }
 
-        return granted;
+        return subjectKey is null ? granted : audience.Decide(subjectKey, ContactChannel.Any, now, byDefault).Allowed;
     }
 
     private static BidListFormat FormatOf(PlatformOptions platform) => new()

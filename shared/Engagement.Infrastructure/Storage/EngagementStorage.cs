@@ -21,6 +21,22 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>The consent ledger: PartitionKey = subject key, RowKey = inverted sequence (newest first). Append-only.</summary>
     public TableClient Consents { get; } = tables.GetTableClient("consents");
 
+    /// <summary>
+    /// Contacts: PartitionKey = subject key; the row <c>contact</c> holds the contact points (the only place e-mail and
+    /// phone of a contact are stored) and provenance; <c>suppression-{channel}</c> rows hold active suppressions and
+    /// <c>lifted-{channel}-{ticks}</c> rows the lifted ones.
+    /// </summary>
+    public TableClient Contacts { get; } = tables.GetTableClient("contacts");
+
+    /// <summary>Contact point index: PartitionKey = keyed hash of a phone number or e-mail address, RowKey = subject key. No personal data.</summary>
+    public TableClient ContactIndex { get; } = tables.GetTableClient("contactindex");
+
+    /// <summary>SMS sent: PartitionKey = subject key, RowKey = the send's repeatability id; the number, text, purposes and outcome.</summary>
+    public TableClient SmsSent { get; } = tables.GetTableClient("smssent");
+
+    /// <summary>SMS received: PartitionKey = subject key (or <c>number-{hash}</c> when no subject matched), RowKey = the SMS id.</summary>
+    public TableClient SmsReplies { get; } = tables.GetTableClient("smsreplies");
+
     /// <summary>Erasures: that a subject was erased, when, and what was removed; no personal data.</summary>
     public TableClient Erasures { get; } = tables.GetTableClient("erasures");
 
@@ -51,7 +67,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, Erasures })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, Erasures, Contacts, ContactIndex, SmsSent, SmsReplies })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -5,8 +5,10 @@ using Engagement.Core.Events;
 using Engagement.Core.Identity;
 using Engagement.Core.Profiles;
 using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Contacts;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Sms;
 using Engagement.Infrastructure.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -15,10 +17,20 @@ namespace Engagement.Infrastructure.Subjects;
 /// <summary>Everything held about a subject (GDPR Art. 15 and 20).</summary>
 /// <param name="Subject">The id asked for.</param>
 /// <param name="ExportedAt">When.</param>
-/// <param name="Profile">The 360° profile with its insights.</param>
+/// <param name="Profile">The 360° profile with its insights; null for a contact known only from the CRM (no events).</param>
 /// <param name="Events">Every stored event of every identity of the subject.</param>
 /// <param name="Consents">The consent ledger.</param>
-public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360 Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents);
+public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360? Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents)
+{
+    /// <summary>Contact points, provenance and suppressions (standing and lifted).</summary>
+    public ContactView? Contact { get; init; }
+
+    /// <summary>Every SMS sent to the subject: number, text, purposes and outcome.</summary>
+    public IReadOnlyList<SmsSentRecord> SmsSent { get; init; } = [];
+
+    /// <summary>Every SMS received from the subject's numbers, and what each did.</summary>
+    public IReadOnlyList<SmsReplyRecord> SmsReplies { get; init; } = [];
+}
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
 /// <param name="Found">Whether anything was held about the subject.</param>
@@ -28,7 +40,10 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="Profiles">Profile rows deleted (including profiles merged into the subject's).</param>
 /// <param name="ConsentRecords">Consent records deleted.</param>
 /// <param name="DeadLetters">Dead letters naming the subject deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters);
+/// <param name="ContactRows">Contact rows deleted (contact points, suppressions, lifted suppressions).</param>
+/// <param name="IndexRows">Contact index entries deleted.</param>
+/// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -41,6 +56,8 @@ public sealed partial class SubjectRights(
     EventStore eventStore,
     IdentityResolver identityResolver,
     ConsentStore consents,
+    ContactStore contacts,
+    SmsHistory sms,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -50,26 +67,40 @@ public sealed partial class SubjectRights(
     public async Task<SubjectExport?> ExportAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        if (await profileQuery.GetAsync(id, cancellationToken) is not { } profile)
+        var profile = await profileQuery.GetAsync(id, cancellationToken);
+        var subjectKey = ConsentKey(id);
+        var ledger = await consents.ReadAsync(subjectKey, cancellationToken);
+        var contact = await contacts.ReadAsync(subjectKey, cancellationToken);
+        var sent = await sms.SentToAsync(subjectKey, cancellationToken);
+        var numberKeys = await NumberPartitionsAsync(subjectKey, contact, cancellationToken);
+        var replies = await sms.RepliesAsync([subjectKey, .. numberKeys.Select(SmsHistory.UnmatchedPartition)], cancellationToken);
+        if (profile is null && ledger is null && contact is null && sent.Count == 0 && replies.Count == 0)
         {
             return null;
         }
 
-        var (keys, _) = await IdentityKeysAsync(id, cancellationToken);
         var events = new List<EngagementEvent>();
-        foreach (var key in keys)
+        if (profile is not null)
         {
-            await foreach (var entity in storage.Events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken))
+            var (keys, _) = await IdentityKeysAsync(id, cancellationToken);
+            foreach (var key in keys)
             {
-                if (EventRows.ToEvent(entity) is { } ev)
+                await foreach (var entity in storage.Events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken))
                 {
-                    events.Add(ev);
+                    if (EventRows.ToEvent(entity) is { } ev)
+                    {
+                        events.Add(ev);
+                    }
                 }
             }
         }
 
-        var ledger = await consents.ReadAsync(ConsentKey(id), cancellationToken);
-        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? []);
+        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? [])
+        {
+            Contact = contact is null ? null : ContactView.Of(id, contact),
+            SmsSent = sent,
+            SmsReplies = replies,
+        };
     }
 
     /// <summary>Erases a user id or anonymous id and everything linked to it.</summary>
@@ -92,12 +123,17 @@ public sealed partial class SubjectRights(
 
         consentRecords += await DeletePartitionAsync(storage.Consents, ConsentKey(id), cancellationToken);
         deadLetters += await DeleteDeadLettersAsync(id, cancellationToken);
+        // SMS first: the numbers whose unmatched replies go too are read from the contact and the SMS sent.
+        var subjectKey = ConsentKey(id);
+        var numberKeys = await NumberPartitionsAsync(subjectKey, await contacts.ReadAsync(subjectKey, cancellationToken), cancellationToken);
+        var (smsSent, smsReplies) = await sms.EraseAsync(subjectKey, numberKeys, cancellationToken);
+        var (contactRows, indexRows) = await contacts.EraseAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + contactRows + indexRows + smsSent + smsReplies > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, contactRows, indexRows, smsSent + smsReplies);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -110,6 +146,9 @@ public sealed partial class SubjectRights(
                 ["Profiles"] = profileRows,
                 ["ConsentRecords"] = consentRecords,
                 ["DeadLetters"] = deadLetters,
+                ["ContactRows"] = contactRows,
+                ["IndexRows"] = indexRows,
+                ["SmsRecords"] = smsSent + smsReplies,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }
@@ -177,6 +216,18 @@ public sealed partial class SubjectRights(
         }
 
         return deleted;
+    }
+
+    /// <summary>The number keys (their partitions of unmatched replies) of the subject's phone and of every number it was sent SMS at.</summary>
+    private async Task<IReadOnlyList<string>> NumberPartitionsAsync(string subjectKey, ContactCard? contact, CancellationToken cancellationToken)
+    {
+        var keys = (await sms.NumberKeysOfAsync(subjectKey, cancellationToken)).ToList();
+        if (contact?.Phone is { } phone)
+        {
+            keys.Add(contacts.PhoneKey(phone));
+        }
+
+        return keys.Distinct(StringComparer.Ordinal).ToList();
     }
 
     private string ConsentKey(string id) => pseudonymizer.KeyOf(IdentityRef.User(id)).Value;

@@ -1,0 +1,74 @@
+using Engagement.Core.Consent;
+using Engagement.Infrastructure.Consent;
+using Microsoft.Extensions.Options;
+
+namespace Engagement.Infrastructure.Contacts;
+
+/// <summary>
+/// The one door every sending path goes through: gathers a subject's consent statuses (the ledger), suppressions and
+/// provenance (the contacts store) and asks <see cref="ContactPolicy"/>. Nothing sends an SMS, an e-mail or a bid
+/// without a decision from here.
+/// </summary>
+public sealed class ContactGate(ConsentStore consents, ContactStore contacts, IOptions<ContactOptions> options, TimeProvider clock)
+{
+    /// <summary>Whether a subject may be contacted for a purpose over a channel now.</summary>
+    public async Task<ContactDecision> DecideAsync(string subjectKey, string purpose, ContactChannel channel, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        var ledger = await consents.ReadAsync(subjectKey, cancellationToken);
+        var facts = await contacts.FactsOfAsync(subjectKey, cancellationToken);
+        return ContactPolicy.Decide(purpose, channel, ledger?.Status ?? [], facts.Suppressions, facts.Provenance, options.Value.PolicyOptions(), clock.GetUtcNow());
+    }
+
+    /// <summary>Whether a subject may be asked for consent over a channel now (only suppression, a STOP included, stops that).</summary>
+    public async Task<ContactDecision> MayAskForConsentAsync(string subjectKey, ContactChannel channel, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        var facts = await contacts.FactsOfAsync(subjectKey, cancellationToken);
+        return ContactPolicy.MayAskForConsent(channel, facts.Suppressions, clock.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The gate for a whole audience and one purpose: reads the ledger's records of that purpose and every subject's
+    /// contact facts in one pass each, then decides per subject in memory.
+    /// </summary>
+    public async Task<AudienceGate> ForAudienceAsync(string purpose, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        var statuses = await consents.StatusesForAsync(purpose, cancellationToken);
+        var facts = await contacts.AllFactsAsync(cancellationToken);
+        return new AudienceGate(purpose, statuses, facts, options.Value.PolicyOptions());
+    }
+}
+
+/// <summary>Decisions for one purpose over a whole audience, from what <see cref="ContactGate.ForAudienceAsync"/> read.</summary>
+public sealed class AudienceGate
+{
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>> _statuses;
+    private readonly IReadOnlyDictionary<string, ContactFacts> _facts;
+    private readonly ContactPolicyOptions _options;
+
+    internal AudienceGate(string purpose, IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>> statuses, IReadOnlyDictionary<string, ContactFacts> facts, ContactPolicyOptions options)
+    {
+        Purpose = purpose;
+        _statuses = statuses;
+        _facts = facts;
+        _options = options;
+    }
+
+    /// <summary>The purpose decided for.</summary>
+    public string Purpose { get; }
+
+    /// <summary>Whether the ledger holds any decision of this purpose for the subject.</summary>
+    public bool HasRecordedDecision(string subjectKey) => _statuses.ContainsKey(subjectKey);
+
+    /// <summary>The subject's suppressions and provenance (<see cref="ContactFacts.None"/> when none are held).</summary>
+    public ContactFacts FactsOf(string subjectKey) => _facts.GetValueOrDefault(subjectKey, ContactFacts.None);
+
+    /// <summary>Decides for one subject, with the configured legitimate interest or the given one.</summary>
+    public ContactDecision Decide(string subjectKey, ContactChannel channel, DateTimeOffset now, ContactPolicyOptions? options = null)
+    {
+        var facts = FactsOf(subjectKey);
+        return ContactPolicy.Decide(Purpose, channel, _statuses.GetValueOrDefault(subjectKey, []), facts.Suppressions, facts.Provenance, options ?? _options, now);
+    }
+}

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Engagement.Core.Contacts;
@@ -44,10 +43,11 @@ public static class SmsReply
             return string.Empty;
         }
 
+        // The one diacritics folding of the domain (it works under invariant globalization too).
         var builder = new StringBuilder(message.Length);
-        foreach (var c in message.Normalize(NormalizationForm.FormD))
+        foreach (var c in Tracking.UrlTokens.RemoveDiacritics(message))
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && !char.IsWhiteSpace(c))
+            if (!char.IsWhiteSpace(c))
             {
                 builder.Append(char.ToUpperInvariant(c));
             }

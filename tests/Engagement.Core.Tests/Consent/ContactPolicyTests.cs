@@ -73,4 +73,24 @@ public sealed class ContactPolicyTests
         Assert.True(Decide([Status(ConsentDecision.Granted, ContactChannel.Any)], channel: ContactChannel.Phone).Allowed);
         Assert.False(Decide([Status(ConsentDecision.Granted, ContactChannel.Any, daysAgo: 9), Status(ConsentDecision.Denied, ContactChannel.Phone, daysAgo: 1, sequence: 2)], channel: ContactChannel.Phone).Allowed);
     }
+
+    [Fact]
+    public void ASubjectWithNoContactRecordHasNoProvenanceToDoubt()
+    {
+        var decision = ContactPolicy.Decide("marketing", ContactChannel.Email, [], [], provenance: null, SoftOptIn, Now);
+
+        Assert.True(decision.Allowed);
+    }
+
+    [Fact]
+    public void AskingForConsentNeedsOnlyThatTheChannelIsNotSuppressed()
+    {
+        var stop = new Suppression(ContactChannel.Sms, "stopReply", Now.AddDays(-3));
+
+        Assert.True(ContactPolicy.MayAskForConsent(ContactChannel.Sms, [], Now).Allowed);
+        Assert.True(ContactPolicy.MayAskForConsent(ContactChannel.Email, [stop], Now).Allowed);
+        Assert.False(ContactPolicy.MayAskForConsent(ContactChannel.Sms, [stop], Now).Allowed);
+        Assert.False(ContactPolicy.MayAskForConsent(ContactChannel.Sms, [stop with { Channel = ContactChannel.Any }], Now).Allowed);
+        Assert.Contains("stopReply", ContactPolicy.MayAskForConsent(ContactChannel.Sms, [stop], Now).Reason, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,91 @@
+using Engagement.Core.Consent;
+using Engagement.Core.Contacts;
+using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Contacts;
+using Engagement.Integration.Tests.Support;
+
+namespace Engagement.Integration.Tests.Contacts;
+
+[Collection(SharedAzurite.Name)]
+public sealed class ContactGateTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private EngagementServices _services = null!;
+
+    public async Task InitializeAsync() =>
+        _services = await azurite.CreateServicesAsync(new Dictionary<string, string?> { ["Contacts:LegitimateInterest:0"] = "marketing/Email" });
+
+    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+
+    private ContactGate Gate => _services.Get<ContactGate>();
+
+    private async Task<string> ContactAsync(ContactProvenance provenance)
+    {
+        var subject = UniqueId.New("subject");
+        await _services.Get<ContactStore>().PutAsync(subject, new ContactPoints(new EmailAddress("a@example.cz"), new PhoneNumber("+420777000111")), new ContactSource(provenance, null, DateTimeOffset.UtcNow.AddDays(-1)));
+        return subject;
+    }
+
+    private Task<ConsentAppendResult> GrantAsync(string subject, ContactChannel channel, ConsentDecision decision = ConsentDecision.Granted) =>
+        _services.Get<ConsentStore>().AppendAsync(new ConsentRequest(subject, "marketing", channel, decision, LegalBasis.Consent, CaptureChannel.Import,
+            DateTimeOffset.UtcNow.AddHours(-1), new ConsentTextReference("marketing-sms", 1, "cs", new string('a', 64)), new ConsentEvidence(), "crm"));
+
+    [Fact]
+    public async Task LegitimateInterestCoversAKnownContactButNotOneOfUnknownProvenance()
+    {
+        var known = await ContactAsync(ContactProvenance.Order);
+        var unknown = await ContactAsync(ContactProvenance.Unknown);
+
+        Assert.True((await Gate.DecideAsync(known, "marketing", ContactChannel.Email)).Allowed);
+        var refused = await Gate.DecideAsync(unknown, "marketing", ContactChannel.Email);
+        Assert.False(refused.Allowed);
+        Assert.Contains("reactivation", refused.Reason, StringComparison.Ordinal);
+        Assert.False((await Gate.DecideAsync(known, "marketing", ContactChannel.Sms)).Allowed);
+    }
+
+    [Fact]
+    public async Task ASuppressionWinsOverConsentAndLiftingItRestoresTheConsent()
+    {
+        var subject = await ContactAsync(ContactProvenance.Unknown);
+        await GrantAsync(subject, ContactChannel.Sms);
+        Assert.True((await Gate.DecideAsync(subject, "marketing", ContactChannel.Sms)).Allowed);
+
+        await _services.Get<ContactStore>().SuppressAsync(subject, new ContactSuppression(ContactChannel.Sms, SuppressionReason.StopReply, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var suppressed = await Gate.DecideAsync(subject, "marketing", ContactChannel.Sms);
+        var mayAsk = await Gate.MayAskForConsentAsync(subject, ContactChannel.Sms);
+        await _services.Get<ContactStore>().LiftAsync(subject, ContactChannel.Sms, "asked to be contacted again");
+
+        Assert.False(suppressed.Allowed);
+        Assert.False(mayAsk.Allowed);
+        Assert.Contains("stopReply", suppressed.Reason, StringComparison.Ordinal);
+        Assert.True((await Gate.DecideAsync(subject, "marketing", ContactChannel.Sms)).Allowed);
+        Assert.True((await Gate.MayAskForConsentAsync(subject, ContactChannel.Email)).Allowed);
+    }
+
+    [Fact]
+    public async Task TheAudienceGateDecidesAsTheOneByOneGateDoes()
+    {
+        var subjects = new List<string>
+        {
+            await ContactAsync(ContactProvenance.Order),
+            await ContactAsync(ContactProvenance.Unknown),
+            await ContactAsync(ContactProvenance.Form),
+            await ContactAsync(ContactProvenance.Competition),
+            UniqueId.New("no-contact"),
+        };
+        await GrantAsync(subjects[1], ContactChannel.Email);
+        await GrantAsync(subjects[2], ContactChannel.Email, ConsentDecision.Withdrawn);
+        await _services.Get<ContactStore>().SuppressAsync(subjects[3], new ContactSuppression(ContactChannel.Any, SuppressionReason.Complained, DateTimeOffset.UtcNow.AddMinutes(-1)));
+
+        var audience = await Gate.ForAudienceAsync("marketing");
+
+        var now = DateTimeOffset.UtcNow;
+        foreach (var subject in subjects)
+        {
+            Assert.Equal((await Gate.DecideAsync(subject, "marketing", ContactChannel.Email)).Allowed, audience.Decide(subject, ContactChannel.Email, now).Allowed);
+        }
+
+        Assert.Equal([true, true, false, false, true], subjects.Select(s => audience.Decide(s, ContactChannel.Email, now).Allowed));
+        Assert.True(audience.HasRecordedDecision(subjects[1]));
+        Assert.False(audience.HasRecordedDecision(subjects[0]));
+    }
+}

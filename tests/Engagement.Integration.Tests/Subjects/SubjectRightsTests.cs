@@ -1,7 +1,10 @@
 using Azure.Data.Tables;
 using Engagement.Core.Consent;
 using Engagement.Core.Identity;
+using Engagement.Core.Contacts;
 using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Contacts;
+using Engagement.Infrastructure.Sms;
 using Engagement.Infrastructure.DeadLetters;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
@@ -72,6 +75,68 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         Assert.Equal(2, profile.EventCount);
         Assert.Empty(profile.AnonymousIds);
         Assert.False(profile.Traits.ContainsKey("email"));
+    }
+
+    [Fact]
+    public async Task ContactPointsSuppressionsAndSmsBothWaysAreExportedAndErasedWithTheirIndexEntries()
+    {
+        await using var acs = await LocalSmsService.StartAsync();
+        await using var services = await azurite.CreateServicesAsync(new Dictionary<string, string?>
+        {
+            ["Sms:ConnectionString"] = acs.ConnectionString,
+            ["Sms:From"] = acs.OurNumber,
+        });
+        var userId = UniqueId.New("crm-only");
+        var subjectKey = services.Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value;
+        var phone = new PhoneNumber("+420" + Random.Shared.Next(600_000_000, 799_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var contacts = services.Get<ContactStore>();
+        await contacts.PutAsync(subjectKey, new ContactPoints(new EmailAddress("crm-only@example.cz"), phone), new ContactSource(ContactProvenance.Import, "crm-2026-11.csv", DateTimeOffset.UtcNow));
+        await contacts.SuppressAsync(subjectKey, new ContactSuppression(ContactChannel.Email, SuppressionReason.Bounced, DateTimeOffset.UtcNow.AddMinutes(-5)));
+        var text = ConsentTextCatalog.Default.Current("marketing-sms", "cs")!;
+        await services.Get<SmsSender>().SendConsentRequestAsync(new SmsAddressee(subjectKey, "ask-1"), [new AskedPurpose("marketing", ContactChannel.Sms, text.Reference)], ConsentRequestSms.Compose([text]));
+        await services.Get<CommunicationEvents>().HandleAsync(LocalSmsService.SmsReceivedEvent(phone.Value, acs.OurNumber, "ANO", "Incoming_" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow));
+        var rights = services.Get<SubjectRights>();
+
+        var export = (await rights.ExportAsync(userId))!;
+        var erased = await rights.EraseAsync(userId);
+
+        Assert.Null(export.Profile);
+        Assert.Equal((phone.Value, "crm-only@example.cz"), (export.Contact!.Phone, export.Contact.Email));
+        Assert.Equal(SuppressionReason.Bounced, Assert.Single(export.Contact.Suppressions).Reason);
+        Assert.Equal(phone.Value, Assert.Single(export.SmsSent).To);
+        Assert.Equal(SmsReplyOutcome.Granted, Assert.Single(export.SmsReplies).Outcome);
+        Assert.Single(export.Consents);
+        Assert.True(erased.Found);
+        Assert.Equal((2, 2, 2, 1), (erased.ContactRows, erased.IndexRows, erased.SmsRecords, erased.ConsentRecords));
+        Assert.Null(await rights.ExportAsync(userId));
+        Assert.Empty(await contacts.SubjectsWithPhoneAsync(phone));
+        var storage = services.Get<EngagementStorage>();
+        foreach (var table in new[] { storage.Contacts, storage.SmsSent, storage.SmsReplies })
+        {
+            Assert.Empty(await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey}")).ToListAsync());
+        }
+
+        Assert.Empty(await storage.ContactIndex.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {subjectKey}")).ToListAsync());
+        var record = Assert.Single(await storage.Erasures.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"SubjectKey eq {subjectKey}")).ToListAsync());
+        Assert.Equal(2, record.GetInt32("SmsRecords"));
+    }
+
+    [Fact]
+    public async Task RepliesFromTheSubjectsNumberThatMatchedNobodyAreErasedToo()
+    {
+        var userId = UniqueId.New("late-contact");
+        var subjectKey = Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value;
+        var phone = new PhoneNumber("+420" + Random.Shared.Next(600_000_000, 799_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The number wrote before it was anyone's contact; later it became this subject's.
+        await Get<CommunicationEvents>().HandleAsync(LocalSmsService.SmsReceivedEvent(phone.Value, "+420910000001", "Kdo jste?", "Incoming_" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow));
+        await Get<ContactStore>().PutAsync(subjectKey, new ContactPoints(null, phone), new ContactSource(ContactProvenance.Form, null, DateTimeOffset.UtcNow));
+
+        var export = (await Get<SubjectRights>().ExportAsync(userId))!;
+        var erased = await Get<SubjectRights>().EraseAsync(userId);
+
+        Assert.Equal("Kdo jste?", Assert.Single(export.SmsReplies).Message);
+        Assert.Equal(1, erased.SmsRecords);
+        Assert.Empty(await Get<SmsHistory>().RepliesAsync([SmsHistory.UnmatchedPartition(Get<ContactStore>().PhoneKey(phone))]));
     }
 
     private async Task<(string UserId, string AnonymousId)> SubjectWithEverythingAsync()

@@ -15,8 +15,14 @@ public sealed class HostFixture : IAsyncLifetime
 {
     public const string AdminKey = "e2e-admin-key-0123456789";
 
+    /// <summary>The key Event Grid would send to the webhook as ?key=.</summary>
+    public const string WebhookKey = "e2e-webhook-key-0123456789";
+
     private AzuriteProcess? _azurite;
     private WebApplication? _app;
+
+    /// <summary>The local Communication Services SMS route the host sends SMS through.</summary>
+    public Engagement.Testing.LocalSmsService Sms { get; private set; } = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -32,7 +38,13 @@ public sealed class HostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _azurite = await AzuriteProcess.StartAsync(null);
-        (_app, BaseAddress) = await StartHostAsync(_azurite.ConnectionString, new Dictionary<string, string?>());
+        Sms = await Engagement.Testing.LocalSmsService.StartAsync();
+        (_app, BaseAddress) = await StartHostAsync(_azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Sms:ConnectionString"] = Sms.ConnectionString,
+            ["Sms:From"] = Sms.OurNumber,
+            ["Sms:WebhookKey"] = WebhookKey,
+        });
         WriteKey = (await _app.Services.GetRequiredService<SourceRegistry>().AddAsync("e2e-web")).WriteKey!;
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -105,6 +117,11 @@ public sealed class HostFixture : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (Sms is not null)
+        {
+            await Sms.DisposeAsync();
         }
 
         if (_azurite is not null)

@@ -9,6 +9,8 @@
 #   ENGAGE_PSEUDONYM_SECRET   set to choose the pseudonym secret; by default one is generated on the first deployment
 #                             and kept in Key Vault afterwards (changing it later orphans stored data)
 #   ENGAGE_ADMIN_KEY          set to choose or rotate the admin key; by default generated on the first deployment
+#   ENGAGE_SMS_WEBHOOK_KEY    set to choose or rotate the ?key= of the events webhook; by default generated on the first deployment
+#   ENGAGE_SMS_FROM           the number SMS are sent from (E.164, bought in the Communication Services resource)
 #
 # Needs: az (logged in, with Owner or User Access Administrator on the group for the role assignments), the .NET 10
 # SDK with access to the full NuGet feed (the Functions packages), zip, openssl.
@@ -22,7 +24,7 @@ MODE="${1:-all}"
 case "$MODE" in
   all | --infra-only | --code-only) ;;
   -h | --help)
-    sed -n '2,16p' "$0"
+    sed -n '2,19p' "$0"
     exit 0
     ;;
   *)
@@ -50,6 +52,13 @@ secret_exists() {
     --resource-type secrets --name "$secret" --query id --output tsv > /dev/null 2>&1
 }
 
+sms_function_deployed() {
+  local app
+  app="$(az resource list --resource-group "$RESOURCE_GROUP" --resource-type Microsoft.Web/sites --query '[0].name' --output tsv 2> /dev/null)"
+  [[ -n "$app" ]] && az functionapp function show --resource-group "$RESOURCE_GROUP" --name "$app" --function-name SmsReceived \
+    --query id --output tsv > /dev/null 2>&1
+}
+
 deploy_infrastructure() {
   echo "==> Resource group $RESOURCE_GROUP ($LOCATION)"
   az group create --name "$RESOURCE_GROUP" --location "$LOCATION" --output none
@@ -65,9 +74,20 @@ deploy_infrastructure() {
     ENGAGE_ADMIN_KEY="$(new_secret)"
     generated_admin_key="$ENGAGE_ADMIN_KEY"
   fi
+  if [[ -z "${ENGAGE_SMS_WEBHOOK_KEY:-}" ]] && { [[ -z "$vault" ]] || ! secret_exists "$vault" "Sms--WebhookKey"; }; then
+    echo "==> Generating the SMS events webhook key (first deployment)"
+    ENGAGE_SMS_WEBHOOK_KEY="$(new_secret)"
+  fi
   # main.bicepparam reads them with readEnvironmentVariable; empty means "keep what Key Vault holds".
   export ENGAGE_PSEUDONYM_SECRET="${ENGAGE_PSEUDONYM_SECRET:-}"
   export ENGAGE_ADMIN_KEY="${ENGAGE_ADMIN_KEY:-}"
+  export ENGAGE_SMS_WEBHOOK_KEY="${ENGAGE_SMS_WEBHOOK_KEY:-}"
+  # Event Grid refuses a subscription to a function that is not deployed yet: subscribe once SmsReceived exists.
+  if sms_function_deployed; then
+    export ENGAGE_SMS_EVENT_SUBSCRIPTION=true
+  else
+    export ENGAGE_SMS_EVENT_SUBSCRIPTION=false
+  fi
 
   echo "==> Deploying infra-bicep/main.bicep"
   az deployment group create \
@@ -112,4 +132,17 @@ if [[ "$MODE" != "--code-only" ]]; then
 fi
 if [[ "$MODE" != "--infra-only" ]]; then
   deploy_code
+  if [[ "$MODE" == "all" && "${ENGAGE_SMS_EVENT_SUBSCRIPTION:-false}" != "true" ]]; then
+    # First deployment: the SmsReceived function exists only now (once the host has indexed the package), so the
+    # reply-SMS subscription can be made.
+    echo "==> Waiting for the SmsReceived function, then subscribing it to reply SMS"
+    for _ in $(seq 1 20); do
+      sms_function_deployed && break
+      sleep 15
+    done
+    deploy_infrastructure
+    if [[ "$ENGAGE_SMS_EVENT_SUBSCRIPTION" != "true" ]]; then
+      echo "SmsReceived is not listed yet; run 'infra-bicep/deploy.sh --infra-only' in a few minutes to subscribe it to reply SMS." >&2
+    fi
+  fi
 fi

@@ -59,6 +59,10 @@ param pseudonymSecret string = ''
 @description('The X-Admin-Key of management calls (at least 16 characters). Empty keeps the stored one.')
 param adminKey string = ''
 
+@secure()
+@description('The ?key= of the Communication Services events webhook (at least 16 characters). Empty keeps the stored one.')
+param smsWebhookKey string = ''
+
 // ---- The app's settings (the same keys the self-hosted runtime reads from appsettings.json) -------------------------
 
 @description('Origins of web pages allowed to send tracking calls; empty allows any.')
@@ -143,6 +147,24 @@ param consentPurposes array = [
 ])
 param adPersonalisationDefault string = 'Denied'
 
+@description('The number SMS are sent from (E.164, bought in the Communication Services resource with SMS enabled); empty: SMS are not sent.')
+param smsFrom string = ''
+
+@description('Subscribe the SmsReceived function to reply SMS. Event Grid needs the function deployed first: deploy.sh sets this once the code is there.')
+param smsEventSubscription bool = false
+
+@description('How long after a consent request SMS a reply ANO/NE still answers it (d.hh:mm:ss).')
+param smsReplyWindow string = '30.00:00:00'
+
+@description('Where Communication Services keeps its data at rest.')
+param communicationDataLocation string = 'Europe'
+
+@description('Country calling code national phone numbers get (777 123 456 -> +420777123456).')
+param contactsDefaultCountryCode string = '420'
+
+@description('Purposes (purpose or purpose/Channel, e.g. marketing/Email) that may rest on legitimate interest when nothing is recorded; empty: consent needed for everything.')
+param contactsLegitimateInterest array = []
+
 @description('Consumer group of the function app\'s Event Hubs triggers.')
 param eventHubsConsumerGroup string = 'ingestion'
 
@@ -158,6 +180,9 @@ var names = {
   applicationInsights: 'appi-${namePrefix}-${token}'
   plan: 'plan-${namePrefix}-${token}'
   functionApp: 'func-${namePrefix}-${token}'
+  communication: 'acs-${namePrefix}-${token}'
+  emailService: 'acs-email-${namePrefix}-${token}'
+  smsEvents: 'evgt-acs-${namePrefix}-${token}'
 }
 var deploymentContainerName = 'app-package'
 
@@ -213,6 +238,18 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     pseudonymSecret: pseudonymSecret
     adminKey: adminKey
+    smsWebhookKey: smsWebhookKey
+    tags: tags
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  params: {
+    name: names.communication
+    emailServiceName: names.emailService
+    dataLocation: communicationDataLocation
+    keyVaultName: keyVault.outputs.name
     tags: tags
   }
 }
@@ -288,6 +325,17 @@ var engagementSettings = {
   Interests__TaxonomyFile: ''
   Interests__IntentRulesFile: ''
 
+  // SMS through Communication Services: the connection string lives only in Key Vault (written by communication.bicep).
+  Sms__ConnectionString: communication.outputs.smsConnectionStringReference
+  Sms__From: smsFrom
+  Sms__WebhookKey: keyVault.outputs.smsWebhookKeyReference
+  Sms__ReplyWindow: smsReplyWindow
+  Sms__MaxAttempts: '4'
+  Sms__DeliveryReports: 'true'
+
+  // Contacts: national numbers and where legitimate interest may stand in for consent (items set below).
+  Contacts__DefaultCountryCode: contactsDefaultCountryCode
+
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup
 }
@@ -317,6 +365,10 @@ var consentPurposeSettings = [for (purpose, i) in consentPurposes: {
   name: 'Consent__Purposes__${i}'
   value: purpose
 }]
+var legitimateInterestSettings = [for (purpose, i) in contactsLegitimateInterest: {
+  name: 'Contacts__LegitimateInterest__${i}'
+  value: purpose
+}]
 var trainerSettings = [for (trainer, i) in modelTrainers: {
   name: 'Models__Trainers__${i}'
   value: trainer
@@ -336,7 +388,7 @@ module functionApp 'modules/functionapp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: engagementSettings
-    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings)
+    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings, legitimateInterestSettings)
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     tags: tags
@@ -347,8 +399,23 @@ module functionApp 'modules/functionapp.bicep' = {
   ]
 }
 
+// Reply SMS: the system topic always, the subscription once the SmsReceived function exists (see smsevents.bicep).
+module smsEvents 'modules/smsevents.bicep' = {
+  name: 'smsevents'
+  params: {
+    communicationName: communication.outputs.name
+    systemTopicName: names.smsEvents
+    functionAppName: functionApp.outputs.name
+    storageAccountName: storage.outputs.name
+    subscribe: smsEventSubscription
+    tags: tags
+  }
+}
+
 output functionAppName string = functionApp.outputs.name
 output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
 output storageAccountName string = storage.outputs.name
 output eventHubsNamespace string = eventHubs.outputs.name
 output keyVaultName string = keyVault.outputs.name
+output communicationServicesName string = communication.outputs.name
+output emailSenderDomain string = communication.outputs.emailSenderDomain

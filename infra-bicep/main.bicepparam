@@ -14,6 +14,16 @@ param instanceMemoryMB = 2048
 // Secrets come from deploy.sh (generated on the first deployment, empty afterwards so Key Vault keeps its values).
 param pseudonymSecret = readEnvironmentVariable('ENGAGE_PSEUDONYM_SECRET', '')
 param adminKey = readEnvironmentVariable('ENGAGE_ADMIN_KEY', '')
+param smsWebhookKey = readEnvironmentVariable('ENGAGE_SMS_WEBHOOK_KEY', '')
+
+// SMS: the sending number (buy one with SMS in the Communication Services resource, then set ENGAGE_SMS_FROM=+420…),
+// and whether the SmsReceived function is subscribed to reply SMS (deploy.sh sets it once the function is deployed).
+param smsFrom = readEnvironmentVariable('ENGAGE_SMS_FROM', '')
+param smsEventSubscription = bool(readEnvironmentVariable('ENGAGE_SMS_EVENT_SUBSCRIPTION', 'false'))
+
+// Contacts: national numbers without a prefix are Czech; nothing rests on legitimate interest unless listed here.
+param contactsDefaultCountryCode = '420'
+param contactsLegitimateInterest = []
 
 // Web pages allowed to send tracking calls, e.g. ['https://www.example.com']; empty allows any.
 param trackingAllowedOrigins = []

@@ -2,6 +2,8 @@
 //   Ingestion--PseudonymSecret  the keyed-hash secret behind every pseudonymous storage key (never change it:
 //                               stored data would be orphaned)
 //   Admin--Key                  the X-Admin-Key of management calls
+//   Sms--WebhookKey             the ?key= of the Communication Services events webhook
+//   Sms--ConnectionString       written by communication.bicep from the Communication Services resource's keys
 // A secret is written only when its value is passed, so a redeployment without values keeps the stored ones.
 
 @description('Name of the key vault (3-24 letters, digits and hyphens).')
@@ -19,6 +21,10 @@ param pseudonymSecret string = ''
 @secure()
 @description('Value for Admin--Key; empty keeps the stored secret.')
 param adminKey string = ''
+
+@secure()
+@description('Value for Sms--WebhookKey; empty keeps the stored secret.')
+param smsWebhookKey string = ''
 
 param tags object = {}
 
@@ -55,9 +61,18 @@ resource adminKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
   }
 }
 
+resource smsWebhookKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smsWebhookKey)) {
+  parent: vault
+  name: 'Sms--WebhookKey'
+  properties: {
+    value: smsWebhookKey
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 
 @description('App-setting values that resolve the secrets at run time.')
 output pseudonymSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Ingestion--PseudonymSecret)'
 output adminKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Admin--Key)'
+output smsWebhookKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Sms--WebhookKey)'

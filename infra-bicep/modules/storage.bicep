@@ -6,6 +6,7 @@
 //   bidlists    bid lists per targeting platform
 //   nbo         next-best-offer lists for the CRM and call centre
 //   exports     data exports
+//   smsevents-deadletter  Communication Services events Event Grid could not deliver to the app
 //   app-package the Flex Consumption deployment package
 // Shared keys are off: everything, the platform included, authenticates with Entra ID.
 
@@ -32,6 +33,7 @@ var containerNames = [
   'bidlists'
   'nbo'
   'exports'
+  'smsevents-deadletter'
   deploymentContainerName
 ]
 

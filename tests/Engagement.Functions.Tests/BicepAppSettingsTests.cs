@@ -68,9 +68,15 @@ public sealed partial class BicepAppSettingsTests
         var main = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "main.bicep"));
         Assert.Matches(@"(?m)^\s*Ingestion__PseudonymSecret:\s*keyVault\.outputs\.pseudonymSecretReference\s*$", main);
         Assert.Matches(@"(?m)^\s*Admin__Key:\s*keyVault\.outputs\.adminKeyReference\s*$", main);
+        Assert.Matches(@"(?m)^\s*Sms__WebhookKey:\s*keyVault\.outputs\.smsWebhookKeyReference\s*$", main);
+        Assert.Matches(@"(?m)^\s*Sms__ConnectionString:\s*communication\.outputs\.smsConnectionStringReference\s*$", main);
+        var communication = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "modules", "communication.bicep"));
+        Assert.Contains("name: 'Sms--ConnectionString'", communication, StringComparison.Ordinal);
+        Assert.Contains("listKeys().primaryConnectionString", communication, StringComparison.Ordinal);
         var keyVault = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "modules", "keyvault.bicep"));
         Assert.Contains("SecretName=Ingestion--PseudonymSecret", keyVault, StringComparison.Ordinal);
         Assert.Contains("SecretName=Admin--Key", keyVault, StringComparison.Ordinal);
+        Assert.Contains("SecretName=Sms--WebhookKey", keyVault, StringComparison.Ordinal);
     }
 
     /// <summary>Section__Property for every public settable property of every type with a SectionName constant in our assemblies.</summary>

@@ -137,7 +137,7 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
 
     private bool KeyMatches(string? presented)
     {
-        var expected = options.Value.WebhookKey;
+        var expected = options.Value.EffectiveWebhookKey;
         return !string.IsNullOrEmpty(presented) && !string.IsNullOrEmpty(expected)
             && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
     }

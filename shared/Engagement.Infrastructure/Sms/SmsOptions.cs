@@ -33,12 +33,22 @@ public sealed class SmsOptions : IValidatableObject
     public bool DeliveryReports { get; set; } = true;
 
     /// <summary>Whether sending is configured.</summary>
-    public bool CanSend => !string.IsNullOrWhiteSpace(ConnectionString) && !string.IsNullOrWhiteSpace(From);
+    public bool CanSend => !string.IsNullOrWhiteSpace(ConnectionString) && !IsUnresolvedReference(ConnectionString) && !string.IsNullOrWhiteSpace(From);
+
+    /// <summary>The webhook key, unless it is missing or an unresolved Key Vault reference (which must never work as a key).</summary>
+    public string? EffectiveWebhookKey => string.IsNullOrEmpty(WebhookKey) || IsUnresolvedReference(WebhookKey) ? null : WebhookKey;
+
+    /// <summary>
+    /// Whether a value is a Key Vault reference App Service could not resolve: it then hands the reference text itself
+    /// to the app. Treated as not configured (SMS unavailable, webhook closed) rather than as a value, and never as a
+    /// reason to stop the whole app.
+    /// </summary>
+    public static bool IsUnresolvedReference(string? value) => value?.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(ConnectionString) && !AcsConnectionString.TryParse(ConnectionString, out _, out var error))
+        if (!string.IsNullOrWhiteSpace(ConnectionString) && !IsUnresolvedReference(ConnectionString) && !AcsConnectionString.TryParse(ConnectionString, out _, out var error))
         {
             yield return new ValidationResult($"Sms:ConnectionString: {error}", [nameof(ConnectionString)]);
         }
@@ -48,7 +58,7 @@ public sealed class SmsOptions : IValidatableObject
             yield return new ValidationResult("Sms:From must be a phone number in E.164 form (+420…).", [nameof(From)]);
         }
 
-        if (!string.IsNullOrEmpty(WebhookKey) && WebhookKey.Length < 16)
+        if (!string.IsNullOrEmpty(WebhookKey) && !IsUnresolvedReference(WebhookKey) && WebhookKey.Length < 16)
         {
             yield return new ValidationResult("Sms:WebhookKey must have at least 16 characters.", [nameof(WebhookKey)]);
         }

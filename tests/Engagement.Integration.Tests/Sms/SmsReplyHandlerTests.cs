@@ -165,4 +165,25 @@ public sealed class SmsReplyHandlerTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(0, malformed.Events);
         Assert.Equal((1, 1), (deliveryReport.Events, deliveryReport.Ignored));
     }
+
+    [Fact]
+    public async Task AnUnresolvedKeyVaultReferenceNeverWorksAsTheWebhookKeyOrAsAConnectionString()
+    {
+        const string unresolved = "@Microsoft.KeyVault(VaultName=kv-eng360;SecretName=Sms--WebhookKey)";
+        await using var services = await azurite.CreateServicesAsync(new Dictionary<string, string?>
+        {
+            ["Sms:WebhookKey"] = unresolved,
+            ["Sms:ConnectionString"] = "@Microsoft.KeyVault(VaultName=kv-eng360;SecretName=Sms--ConnectionString)",
+            ["Sms:From"] = _acs.OurNumber,
+        });
+        var (subject, _) = await ContactAsync();
+
+        var answer = await services.Get<CommunicationEvents>().ReceiveAsync(
+            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(LocalSmsService.ValidationEvent("code"))), unresolved, null);
+        var sent = await services.Get<SmsSender>().SendConsentRequestAsync(new SmsAddressee(subject, "k"),
+            [new AskedPurpose("marketing", ContactChannel.Sms, MarketingSms.Reference)], "?");
+
+        Assert.Equal(401, answer.Status);
+        Assert.Equal(SmsSendStatus.NotConfigured, sent.Status);
+    }
 }

@@ -80,6 +80,7 @@ public static class EngageCommandLine
             if (context.IsEmbedded)
             {
                 Console.WriteLine($"Embedded storage (Azurite) under {RepoPaths.DataDirectory}; admin key: {app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Key}");
+                Console.WriteLine($"SMS events webhook (Event Grid): {app.Urls.First()}/api/events/communication?key={app.Services.GetRequiredService<IOptions<Infrastructure.Sms.SmsOptions>>().Value.WebhookKey}");
             }
 
             await app.WaitForShutdownAsync(cancellationToken);

@@ -181,4 +181,22 @@ public sealed class SmsSenderTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(SmsSendStatus.NotConfigured, result.Status);
     }
+
+    [Theory]
+    [InlineData("Sms:ConnectionString", "endpoint=https://acs-x.communication.azure.com/")]
+    [InlineData("Sms:ConnectionString", "endpoint=https://acs-x.communication.azure.com/;accesskey=not base64!")]
+    [InlineData("Sms:From", "ACME")]
+    [InlineData("Sms:WebhookKey", "too-short")]
+    [InlineData("Contacts:DefaultCountryCode", "CZ")]
+    public async Task SettingsThatCannotWorkStopTheStartWithTheirName(string key, string value)
+    {
+        await using var services = await azurite.CreateServicesAsync(new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+        {
+            _ = services.Get<Microsoft.Extensions.Options.IOptions<SmsOptions>>().Value;
+            _ = services.Get<Microsoft.Extensions.Options.IOptions<ContactOptions>>().Value;
+        });
+        Assert.Contains(key.Split(':')[0], error.Message, StringComparison.Ordinal);
+    }
 }

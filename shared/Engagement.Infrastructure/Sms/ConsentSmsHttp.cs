@@ -22,7 +22,7 @@ public sealed record ConsentSmsSent(string Subject, string Status, string? Reque
 /// with the catalogue's current texts in their language, and how to answer (ANO / NE, STOP). The number is the
 /// subject's phone from the contacts store. The caller's <c>requestId</c> makes a retried call send nothing twice.
 /// </summary>
-public sealed class ConsentSmsHttp(SmsSender sender, ConsentTextCatalog catalog, Pseudonymizer pseudonymizer, IOptions<ConsentOptions> consentOptions)
+public sealed class ConsentSmsHttp(SmsSender sender, SmsHistory history, ConsentTextCatalog catalog, Pseudonymizer pseudonymizer, IOptions<ConsentOptions> consentOptions)
 {
     private const int MaxBodyBytes = 16 * 1024;
 
@@ -91,6 +91,12 @@ public sealed class ConsentSmsHttp(SmsSender sender, ConsentTextCatalog catalog,
         var asked = texts.Select(t => new AskedPurpose(t.Purpose, t.Channel, t.Reference)).ToList();
         var subjectKey = pseudonymizer.KeyOf(IdentityRef.User(input!.Subject!)).Value;
         var result = await sender.SendConsentRequestAsync(new SmsAddressee(subjectKey, "consent-request:" + input.RequestId), asked, ConsentRequestSms.Compose(texts), cancellationToken);
+        if (result.Repeated && result.RequestId is not null && await history.FindSentAsync(subjectKey, result.RequestId, cancellationToken) is { } first)
+        {
+            // A repeated requestId answers what was asked then, which is what a reply will decide.
+            asked = first.Record.Asked.ToList();
+        }
+
         return result.Status switch
         {
             SmsSendStatus.Sent => ReplyShape.Json(result.Repeated ? 200 : 202,

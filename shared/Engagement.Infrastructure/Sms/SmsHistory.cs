@@ -155,8 +155,8 @@ public sealed class SmsHistory(EngagementStorage storage)
     internal Task UpdateSentAsync(SmsSentRecord record, string toKey, CancellationToken cancellationToken) =>
         storage.SmsSent.UpsertEntityAsync(SentEntity(record, toKey), TableUpdateMode.Replace, cancellationToken);
 
-    /// <summary>The latest consent request accepted by the service for a subject at a number (by index key), if any.</summary>
-    public async Task<SmsSentRecord?> LatestConsentRequestAsync(string subjectKey, string toKey, CancellationToken cancellationToken = default)
+    /// <summary>The latest consent request accepted by the service for a subject at a number (by index key) before a time, if any.</summary>
+    public async Task<SmsSentRecord?> LatestConsentRequestAsync(string subjectKey, string toKey, DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         SmsSentRecord? latest = null;
         await foreach (var entity in storage.SmsSent.QueryAsync<TableEntity>(
@@ -164,7 +164,7 @@ public sealed class SmsHistory(EngagementStorage storage)
             cancellationToken: cancellationToken))
         {
             var record = Read<SmsSentRecord>(entity);
-            if (latest is null || (record.SentAt ?? record.FirstSent) > (latest.SentAt ?? latest.FirstSent))
+            if ((record.SentAt ?? record.FirstSent) <= before && (latest is null || (record.SentAt ?? record.FirstSent) > (latest.SentAt ?? latest.FirstSent)))
             {
                 latest = record;
             }

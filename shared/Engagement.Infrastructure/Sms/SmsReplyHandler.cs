@@ -104,15 +104,15 @@ public sealed partial class SmsReplyHandler(
         SmsSentRecord? request = null;
         foreach (var subject in subjects)
         {
-            if (await history.LatestConsentRequestAsync(subject, numberKey, cancellationToken) is { } candidate
+            // Sent before the reply came: a reply delayed past a newer request still answers the one it followed.
+            if (await history.LatestConsentRequestAsync(subject, numberKey, sms.ReceivedAt, cancellationToken) is { } candidate
                 && (request is null || (candidate.SentAt ?? candidate.FirstSent) > (request.SentAt ?? request.FirstSent)))
             {
                 request = candidate;
             }
         }
 
-        if (request is null || (request.SentAt ?? request.FirstSent) > sms.ReceivedAt
-            || sms.ReceivedAt - (request.SentAt ?? request.FirstSent) > smsOptions.Value.ReplyWindow)
+        if (request is null || sms.ReceivedAt - (request.SentAt ?? request.FirstSent) > smsOptions.Value.ReplyWindow)
         {
             var reason = request is null ? "no consent request was sent to this number" : "the latest consent request is outside Sms:ReplyWindow";
             return await RecordForAllAsync(sms, from, subjects, intent, SmsReplyOutcome.NoOpenRequest, reason + ": ignored", cancellationToken);

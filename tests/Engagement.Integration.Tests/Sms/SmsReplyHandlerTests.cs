@@ -49,9 +49,9 @@ public sealed class SmsReplyHandlerTests(AzuriteFixture azurite) : IAsyncLifetim
         return result;
     }
 
-    private Task<CommunicationEventsHandled> ReplyAsync(PhoneNumber from, string text, string? messageId = null) =>
+    private Task<CommunicationEventsHandled> ReplyAsync(PhoneNumber from, string text, string? messageId = null, DateTimeOffset? receivedAt = null) =>
         _services.Get<CommunicationEvents>().HandleAsync(
-            LocalSmsService.SmsReceivedEvent(from.Value, _acs.OurNumber, text, messageId ?? "Incoming_" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow));
+            LocalSmsService.SmsReceivedEvent(from.Value, _acs.OurNumber, text, messageId ?? "Incoming_" + Guid.NewGuid().ToString("N"), receivedAt ?? DateTimeOffset.UtcNow));
 
     [Fact]
     public async Task AYesAnswersTheConsentRequestWithItsTextAndTheSmsAsEvidence()
@@ -71,6 +71,24 @@ public sealed class SmsReplyHandlerTests(AzuriteFixture azurite) : IAsyncLifetim
         var reply = Assert.Single(await _services.Get<SmsHistory>().RepliesAsync([subject]));
         Assert.Equal(request.RequestId, reply.AnsweredRequestId);
         Assert.True((await _services.Get<ContactGate>().DecideAsync(subject, "marketing", ContactChannel.Sms)).Allowed);
+    }
+
+    [Fact]
+    public async Task AReplyDeliveredAfterANewerRequestAnswersTheRequestItFollowed()
+    {
+        var (subject, phone) = await ContactAsync();
+        await AskAsync(subject);
+        // Apart by more than the event's millisecond precision, on either side of the reply.
+        await Task.Delay(20);
+        var repliedAt = DateTimeOffset.UtcNow;
+        await Task.Delay(20);
+        var profiling = ConsentTextCatalog.Default.Current("profiling", "cs")!;
+        await _services.Get<SmsSender>().SendConsentRequestAsync(new SmsAddressee(subject, UniqueId.New("ask")),
+            [new AskedPurpose("profiling", ContactChannel.Any, profiling.Reference)], ConsentRequestSms.Compose([profiling]));
+
+        await ReplyAsync(phone, "ANO", receivedAt: repliedAt);
+
+        Assert.Equal("marketing", Assert.Single((await _services.Get<ConsentStore>().ReadAsync(subject))!.History).Request.Purpose);
     }
 
     [Fact]

@@ -78,9 +78,19 @@ public static class DependencyInjection
         services.AddSingleton<IngestionHandler>();
         services.AddSingleton<ProfileQuery>();
         services.AddSingleton<Journeys.JourneyStore>();
-        services.AddOptions<Consent.ConsentOptions>().BindConfiguration(Consent.ConsentOptions.SectionName);
+        services.AddOptions<Consent.ConsentOptions>().BindConfiguration(Consent.ConsentOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Consent.ConsentOptions>, Consent.ConsentOptionsValidator>();
+        services.AddOptions<Email.EmailOptions>().BindConfiguration(Email.EmailOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Email.EmailOptions>, Email.EmailOptionsValidator>();
+        services.AddSingleton<Email.EmailSender>();
+        // Loaded once: the texts a deployment shows are fixed while it runs.
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<Consent.ConsentOptions>>().Value.LoadTexts());
+        services.AddSingleton(sp => new Core.Consent.ConsentTokenSigner(sp.GetRequiredService<IOptions<Consent.ConsentOptions>>().Value.FormSecret));
         services.AddSingleton<Consent.ConsentStore>();
+        services.AddSingleton<Consent.ConsentRequestStore>();
         services.AddSingleton<Consent.ConsentHttp>();
+        services.AddSingleton<Consent.ConsentFormHttp>();
+        services.AddSingleton<Consent.EmailConsentHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Journeys.EventRetention>();

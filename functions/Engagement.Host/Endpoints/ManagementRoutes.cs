@@ -22,6 +22,12 @@ internal static class ManagementRoutes
             new ReplyResult(await consents.RecordAsync(request.Body, ct)));
         api.MapGet("/consents/{subject}", async (string subject, Infrastructure.Consent.ConsentHttp consents, CancellationToken ct) =>
             new ReplyResult(await consents.ReadAsync(subject, ct)));
+        api.MapPost("/consent-forms/tokens", async (HttpRequest request, Infrastructure.Consent.ConsentFormHttp form, CancellationToken ct) =>
+            new ReplyResult(await form.IssueTokenAsync(request.Body, ct)));
+        api.MapGet("/consent-texts/{textId}/{version}/{lang}", (string textId, string version, string lang, Infrastructure.Consent.ConsentFormHttp form) =>
+            new ReplyResult(form.Text(textId, version, lang)));
+        api.MapPost("/consent-requests/email", async (HttpRequest request, Infrastructure.Consent.EmailConsentHttp email, CancellationToken ct) =>
+            new ReplyResult(await email.RequestAsync(request, ct)));
         api.MapGet("/subjects/{id}/export", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>
             new ReplyResult(await subjects.ExportAsync(id, ct)));
         api.MapDelete("/subjects/{id}", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>

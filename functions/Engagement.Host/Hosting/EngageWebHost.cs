@@ -15,7 +15,8 @@ public static class EngageWebHost
     /// <param name="settings">Configuration values, e.g. <c>Storage:ConnectionString</c>.</param>
     /// <param name="urls">Where to listen, e.g. <c>http://127.0.0.1:5080</c>.</param>
     /// <param name="consume">Whether to run the stream consumer.</param>
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string urls, bool consume = true)
+    /// <param name="configureServices">Services registered before the platform's own (a <see cref="TimeProvider"/> of a test, say).</param>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string urls, bool consume = true, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -24,6 +25,7 @@ public static class EngageWebHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // The storage SDK logs every expected 404/409 (exists already, not found) as a warning.
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddEngagementInfrastructure(builder.Configuration);
         if (consume)
         {
@@ -34,6 +36,7 @@ public static class EngageWebHost
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.MapTracking();
+        app.MapConsentForms();
         app.MapManagement();
         return app;
     }

@@ -39,14 +39,14 @@ public sealed record ConsentFormToken(string Subject, DateTimeOffset ExpiresAt);
 /// <param name="Email">The address the link was sent to.</param>
 /// <param name="Texts">The texts the e-mail showed (id, version, language; the catalogue holds their hashes), each naming its purpose.</param>
 /// <param name="ExpiresAt">When the link stops being accepted.</param>
-public sealed record EmailConfirmation(string SendId, string Subject, string Email, IReadOnlyList<ConfirmedText> Texts, DateTimeOffset ExpiresAt);
+public sealed record EmailConfirmation(string SendId, string Subject, string Email, IReadOnlyList<RequestedText> Texts, DateTimeOffset ExpiresAt);
 
 /// <summary>One text a double opt-in link confirms.</summary>
 /// <param name="Purpose">The purpose it asks about.</param>
 /// <param name="TextId">The text's id.</param>
 /// <param name="Version">Its version.</param>
 /// <param name="Language">Its language.</param>
-public sealed record ConfirmedText(string Purpose, string TextId, int Version, string Language);
+public sealed record RequestedText(string Purpose, string TextId, int Version, string Language);
 
 /// <summary>
 /// Signs and reads the tokens of the consent channels: the subject token a portal hands to the consent form, and the
@@ -127,7 +127,7 @@ public sealed class ConsentTokenSigner
             payload.Id,
             payload.Sub,
             payload.Em,
-            texts.Select(t => new ConfirmedText(t[0], t[1], int.Parse(t[2], System.Globalization.CultureInfo.InvariantCulture), t[3])).ToList(),
+            texts.Select(t => new RequestedText(t[0], t[1], int.Parse(t[2], System.Globalization.CultureInfo.InvariantCulture), t[3])).ToList(),
             DateTimeOffset.FromUnixTimeSeconds(payload.Exp));
         return new(now < value.ExpiresAt ? TokenCheck.Valid : TokenCheck.Expired, value);
     }

@@ -21,6 +21,12 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>The consent ledger: PartitionKey = subject key, RowKey = inverted sequence (newest first). Append-only.</summary>
     public TableClient Consents { get; } = tables.GetTableClient("consents");
 
+    /// <summary>
+    /// E-mail consent requests (double opt-in): PartitionKey = subject key, RowKey = send id; the address, the texts
+    /// asked about, whether the e-mail went out and whether it was confirmed. Personal data: exported and erased with the subject.
+    /// </summary>
+    public TableClient ConsentRequests { get; } = tables.GetTableClient("consentrequests");
+
     /// <summary>Erasures: that a subject was erased, when, and what was removed; no personal data.</summary>
     public TableClient Erasures { get; } = tables.GetTableClient("erasures");
 
@@ -51,7 +57,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, Erasures })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures })
         {
             await CreateTableAsync(table, cancellationToken);
         }

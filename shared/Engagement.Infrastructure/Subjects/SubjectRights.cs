@@ -15,10 +15,12 @@ namespace Engagement.Infrastructure.Subjects;
 /// <summary>Everything held about a subject (GDPR Art. 15 and 20).</summary>
 /// <param name="Subject">The id asked for.</param>
 /// <param name="ExportedAt">When.</param>
-/// <param name="Profile">The 360° profile with its insights.</param>
+/// <param name="Profile">The 360° profile with its insights; null when only consents or consent requests are held.</param>
 /// <param name="Events">Every stored event of every identity of the subject.</param>
 /// <param name="Consents">The consent ledger.</param>
-public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360 Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents);
+/// <param name="ConsentRequests">E-mail consent requests (double opt-in): address, texts, whether sent and confirmed.</param>
+public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360? Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents,
+    IReadOnlyList<EmailConsentRequest> ConsentRequests);
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
 /// <param name="Found">Whether anything was held about the subject.</param>
@@ -28,7 +30,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="Profiles">Profile rows deleted (including profiles merged into the subject's).</param>
 /// <param name="ConsentRecords">Consent records deleted.</param>
 /// <param name="DeadLetters">Dead letters naming the subject deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters);
+/// <param name="ConsentRequests">E-mail consent requests deleted (their links stop working).</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int ConsentRequests);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -41,6 +44,7 @@ public sealed partial class SubjectRights(
     EventStore eventStore,
     IdentityResolver identityResolver,
     ConsentStore consents,
+    ConsentRequestStore consentRequests,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -50,7 +54,10 @@ public sealed partial class SubjectRights(
     public async Task<SubjectExport?> ExportAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        if (await profileQuery.GetAsync(id, cancellationToken) is not { } profile)
+        var profile = await profileQuery.GetAsync(id, cancellationToken);
+        var ledger = await consents.ReadAsync(ConsentKey(id), cancellationToken);
+        var requests = await consentRequests.ListAsync(ConsentKey(id), cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0)
         {
             return null;
         }
@@ -68,8 +75,7 @@ public sealed partial class SubjectRights(
             }
         }
 
-        var ledger = await consents.ReadAsync(ConsentKey(id), cancellationToken);
-        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? []);
+        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? [], requests);
     }
 
     /// <summary>Erases a user id or anonymous id and everything linked to it.</summary>
@@ -78,7 +84,7 @@ public sealed partial class SubjectRights(
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         var (keys, profileKeys) = await IdentityKeysAsync(id, cancellationToken);
         long eventRows = 0;
-        int links = 0, profileRows = 0, consentRecords = 0, deadLetters = 0;
+        int links = 0, profileRows = 0, consentRecords = 0, deadLetters = 0, requests = 0;
         foreach (var key in keys)
         {
             eventRows += await DeletePartitionAsync(storage.Events, key, cancellationToken);
@@ -91,13 +97,14 @@ public sealed partial class SubjectRights(
         }
 
         consentRecords += await DeletePartitionAsync(storage.Consents, ConsentKey(id), cancellationToken);
+        requests += await DeletePartitionAsync(storage.ConsentRequests, ConsentKey(id), cancellationToken);
         deadLetters += await DeleteDeadLettersAsync(id, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + requests > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, requests);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -110,6 +117,7 @@ public sealed partial class SubjectRights(
                 ["Profiles"] = profileRows,
                 ["ConsentRecords"] = consentRecords,
                 ["DeadLetters"] = deadLetters,
+                ["ConsentRequests"] = requests,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

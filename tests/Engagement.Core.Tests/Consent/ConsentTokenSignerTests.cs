@@ -11,7 +11,7 @@ public sealed class ConsentTokenSignerTests
 
     private static EmailConfirmation Confirmation(DateTimeOffset expiresAt) => new(
         "send-1", "cust-1042", "jana@example.cz",
-        [new ConfirmedText("marketing", "marketing-email", 1, "cs"), new ConfirmedText("profiling", "profiling", 2, "cs")],
+        [new RequestedText("marketing", "marketing-email", 1, "cs"), new RequestedText("profiling", "profiling", 2, "cs")],
         expiresAt);
 
     [Fact]

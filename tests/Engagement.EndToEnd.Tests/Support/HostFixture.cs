@@ -15,6 +15,8 @@ public sealed class HostFixture : IAsyncLifetime
 {
     public const string AdminKey = "e2e-admin-key-0123456789";
 
+    public const string ConsentFormSecret = "e2e-consent-form-secret-0123456789-abcdef";
+
     private AzuriteProcess? _azurite;
     private WebApplication? _app;
 
@@ -46,6 +48,7 @@ public sealed class HostFixture : IAsyncLifetime
             ["Storage:ConnectionString"] = connectionString,
             ["Ingestion:PseudonymSecret"] = "e2e-pseudonym-secret-0123456789",
             ["Admin:Key"] = AdminKey,
+            ["Consent:FormSecret"] = ConsentFormSecret,
         };
         foreach (var (key, value) in extra)
         {

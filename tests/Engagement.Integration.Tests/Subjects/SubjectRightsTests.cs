@@ -29,7 +29,7 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
 
         Assert.Equal(4, export.Events.Count);
         Assert.Single(export.Consents);
-        Assert.Equal([anonymousId], export.Profile.AnonymousIds);
+        Assert.Equal([anonymousId], export.Profile!.AnonymousIds);
         Assert.True(erased.Found);
         Assert.Equal(1, erased.ConsentRecords);
         Assert.Equal(1, erased.DeadLetters);

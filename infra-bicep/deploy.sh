@@ -9,6 +9,11 @@
 #   ENGAGE_PSEUDONYM_SECRET   set to choose the pseudonym secret; by default one is generated on the first deployment
 #                             and kept in Key Vault afterwards (changing it later orphans stored data)
 #   ENGAGE_ADMIN_KEY          set to choose or rotate the admin key; by default generated on the first deployment
+#   ENGAGE_CONSENT_FORM_SECRET  set to choose or rotate the secret signing consent form tokens and double opt-in links;
+#                             by default generated on the first deployment (rotating it invalidates links already sent)
+#   ENGAGE_SMTP_APP_ID, ENGAGE_SMTP_SP_OBJECT_ID, ENGAGE_SMTP_CLIENT_SECRET
+#                             the Entra app that sends e-mail over the Communication Services SMTP relay (client id,
+#                             its service principal's object id, a client secret); without them e-mail stays off
 #
 # Needs: az (logged in, with Owner or User Access Administrator on the group for the role assignments), the .NET 10
 # SDK with access to the full NuGet feed (the Functions packages), zip, openssl.
@@ -22,7 +27,7 @@ MODE="${1:-all}"
 case "$MODE" in
   all | --infra-only | --code-only) ;;
   -h | --help)
-    sed -n '2,16p' "$0"
+    sed -n '2,21p' "$0"
     exit 0
     ;;
   *)
@@ -65,9 +70,15 @@ deploy_infrastructure() {
     ENGAGE_ADMIN_KEY="$(new_secret)"
     generated_admin_key="$ENGAGE_ADMIN_KEY"
   fi
+  if [[ -z "${ENGAGE_CONSENT_FORM_SECRET:-}" ]] && { [[ -z "$vault" ]] || ! secret_exists "$vault" "Consent--FormSecret"; }; then
+    echo "==> Generating the consent form secret (first deployment)"
+    ENGAGE_CONSENT_FORM_SECRET="$(new_secret)"
+  fi
   # main.bicepparam reads them with readEnvironmentVariable; empty means "keep what Key Vault holds".
   export ENGAGE_PSEUDONYM_SECRET="${ENGAGE_PSEUDONYM_SECRET:-}"
   export ENGAGE_ADMIN_KEY="${ENGAGE_ADMIN_KEY:-}"
+  export ENGAGE_CONSENT_FORM_SECRET="${ENGAGE_CONSENT_FORM_SECRET:-}"
+  export ENGAGE_SMTP_APP_ID="${ENGAGE_SMTP_APP_ID:-}" ENGAGE_SMTP_SP_OBJECT_ID="${ENGAGE_SMTP_SP_OBJECT_ID:-}" ENGAGE_SMTP_CLIENT_SECRET="${ENGAGE_SMTP_CLIENT_SECRET:-}"
 
   echo "==> Deploying infra-bicep/main.bicep"
   az deployment group create \

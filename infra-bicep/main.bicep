@@ -59,6 +59,14 @@ param pseudonymSecret string = ''
 @description('The X-Admin-Key of management calls (at least 16 characters). Empty keeps the stored one.')
 param adminKey string = ''
 
+@secure()
+@description('Secret signing consent form subject tokens and double opt-in links (at least 32 characters). Empty keeps the stored one.')
+param consentFormSecret string = ''
+
+@secure()
+@description('Client secret of the Entra app that sends e-mail over the Communication Services SMTP relay. Empty keeps the stored one.')
+param smtpClientSecret string = ''
+
 // ---- The app's settings (the same keys the self-hosted runtime reads from appsettings.json) -------------------------
 
 @description('Origins of web pages allowed to send tracking calls; empty allows any.')
@@ -143,6 +151,41 @@ param consentPurposes array = [
 ])
 param adPersonalisationDefault string = 'Denied'
 
+@description('The name consent pages and e-mails speak in (the company\'s or the product\'s).')
+param consentProductName string = 'Engagement 360'
+
+@description('Where people reach the consent pages (https://host), e.g. a custom domain; empty: the host each request came to.')
+param consentPublicBaseUrl string = ''
+
+@description('Origins of portals and websites that show the consent form; empty: those of trackingAllowedOrigins (any when both are empty).')
+param consentAllowedOrigins array = []
+
+@description('Proxies in front of the app beyond App Service\'s own front end (e.g. 1 behind Front Door): the worker already takes the address the front end saw.')
+@minValue(0)
+@maxValue(10)
+param consentTrustedProxyCount int = 0
+
+@description('How long a subject token handed to the consent form is accepted (d.hh:mm:ss).')
+param consentFormTokenValidity string = '01:00:00'
+
+@description('How long a double opt-in link is accepted (d.hh:mm:ss).')
+param consentConfirmLinkValidity string = '7.00:00:00'
+
+@description('Application (client) id of the Entra app that sends over the SMTP relay; empty: e-mail is off (requests are answered 503).')
+param smtpEntraAppId string = ''
+
+@description('Object id of that app\'s service principal, to give it its role on the Communication Services resource; empty: assign it by hand.')
+param smtpServicePrincipalId string = ''
+
+@description('Sender address; empty: DoNotReply@ the Azure-managed domain.')
+param emailFrom string = ''
+
+@description('Sender display name.')
+param emailFromName string = 'Engagement 360'
+
+@description('Where Communication Services keeps e-mail data at rest.')
+param emailDataLocation string = 'Europe'
+
 @description('Consumer group of the function app\'s Event Hubs triggers.')
 param eventHubsConsumerGroup string = 'ingestion'
 
@@ -158,6 +201,8 @@ var names = {
   applicationInsights: 'appi-${namePrefix}-${token}'
   plan: 'plan-${namePrefix}-${token}'
   functionApp: 'func-${namePrefix}-${token}'
+  communication: 'acs-${namePrefix}-${token}'
+  emailService: 'ecs-${namePrefix}-${token}'
 }
 var deploymentContainerName = 'app-package'
 
@@ -213,6 +258,19 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     pseudonymSecret: pseudonymSecret
     adminKey: adminKey
+    consentFormSecret: consentFormSecret
+    smtpPassword: smtpClientSecret
+    tags: tags
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  params: {
+    communicationName: names.communication
+    emailServiceName: names.emailService
+    dataLocation: emailDataLocation
+    smtpServicePrincipalId: smtpServicePrincipalId
     tags: tags
   }
 }
@@ -288,6 +346,25 @@ var engagementSettings = {
   Interests__TaxonomyFile: ''
   Interests__IntentRulesFile: ''
 
+  // Consent texts, the consent form, double opt-in links (Consent:Purposes and AllowedOrigins are arrays, below).
+  Consent__TextsFile: ''
+  Consent__FormSecret: keyVault.outputs.consentFormSecretReference
+  Consent__FormTokenValidity: consentFormTokenValidity
+  Consent__ConfirmLinkValidity: consentConfirmLinkValidity
+  Consent__TrustedProxyCount: string(consentTrustedProxyCount)
+  Consent__ProductName: consentProductName
+  Consent__PublicBaseUrl: consentPublicBaseUrl
+
+  // E-mail over the Communication Services SMTP relay as the Entra app (off until smtpEntraAppId is given).
+  Email__From: empty(emailFrom) ? communication.outputs.senderAddress : emailFrom
+  Email__FromName: emailFromName
+  Email__Smtp__Host: empty(smtpEntraAppId) ? '' : 'smtp.azurecomm.net'
+  Email__Smtp__Port: '587'
+  Email__Smtp__Security: 'StartTls'
+  Email__Smtp__UserName: empty(smtpEntraAppId) ? '' : '${communication.outputs.name}.${smtpEntraAppId}.${tenant().tenantId}'
+  Email__Smtp__Password: empty(smtpEntraAppId) ? '' : keyVault.outputs.smtpClientSecretReference
+  Email__Smtp__TimeoutSeconds: '30'
+
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup
 }
@@ -317,6 +394,10 @@ var consentPurposeSettings = [for (purpose, i) in consentPurposes: {
   name: 'Consent__Purposes__${i}'
   value: purpose
 }]
+var consentOriginSettings = [for (origin, i) in consentAllowedOrigins: {
+  name: 'Consent__AllowedOrigins__${i}'
+  value: origin
+}]
 var trainerSettings = [for (trainer, i) in modelTrainers: {
   name: 'Models__Trainers__${i}'
   value: trainer
@@ -336,7 +417,7 @@ module functionApp 'modules/functionapp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: engagementSettings
-    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings)
+    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings, consentOriginSettings)
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     tags: tags
@@ -352,3 +433,4 @@ output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
 output storageAccountName string = storage.outputs.name
 output eventHubsNamespace string = eventHubs.outputs.name
 output keyVaultName string = keyVault.outputs.name
+output communicationServicesName string = communication.outputs.name

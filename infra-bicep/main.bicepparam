@@ -14,6 +14,16 @@ param instanceMemoryMB = 2048
 // Secrets come from deploy.sh (generated on the first deployment, empty afterwards so Key Vault keeps its values).
 param pseudonymSecret = readEnvironmentVariable('ENGAGE_PSEUDONYM_SECRET', '')
 param adminKey = readEnvironmentVariable('ENGAGE_ADMIN_KEY', '')
+param consentFormSecret = readEnvironmentVariable('ENGAGE_CONSENT_FORM_SECRET', '')
+
+// E-mail (double opt-in) over the Communication Services SMTP relay, as an Entra app: its client id, its service
+// principal's object id (for its role) and a client secret. Without an app id, e-mail stays off.
+param smtpEntraAppId = readEnvironmentVariable('ENGAGE_SMTP_APP_ID', '')
+param smtpServicePrincipalId = readEnvironmentVariable('ENGAGE_SMTP_SP_OBJECT_ID', '')
+param smtpClientSecret = readEnvironmentVariable('ENGAGE_SMTP_CLIENT_SECRET', '')
+
+// Portals and websites that show the consent form, e.g. ['https://portal.example.com']; empty: trackingAllowedOrigins.
+param consentAllowedOrigins = []
 
 // Web pages allowed to send tracking calls, e.g. ['https://www.example.com']; empty allows any.
 param trackingAllowedOrigins = []

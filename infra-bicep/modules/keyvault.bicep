@@ -2,6 +2,9 @@
 //   Ingestion--PseudonymSecret  the keyed-hash secret behind every pseudonymous storage key (never change it:
 //                               stored data would be orphaned)
 //   Admin--Key                  the X-Admin-Key of management calls
+//   Consent--FormSecret         signs consent form subject tokens and double opt-in links (changing it invalidates
+//                               every token and link issued before)
+//   Email--Smtp--Password       the client secret of the Entra app the Communication Services SMTP relay accepts
 // A secret is written only when its value is passed, so a redeployment without values keeps the stored ones.
 
 @description('Name of the key vault (3-24 letters, digits and hyphens).')
@@ -19,6 +22,14 @@ param pseudonymSecret string = ''
 @secure()
 @description('Value for Admin--Key; empty keeps the stored secret.')
 param adminKey string = ''
+
+@secure()
+@description('Value for Consent--FormSecret; empty keeps the stored secret.')
+param consentFormSecret string = ''
+
+@secure()
+@description('Value for Email--Smtp--Password; empty keeps the stored secret.')
+param smtpPassword string = ''
 
 param tags object = {}
 
@@ -55,9 +66,27 @@ resource adminKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
   }
 }
 
+resource consentFormSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(consentFormSecret)) {
+  parent: vault
+  name: 'Consent--FormSecret'
+  properties: {
+    value: consentFormSecret
+  }
+}
+
+resource smtpPasswordValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+  parent: vault
+  name: 'Email--Smtp--Password'
+  properties: {
+    value: smtpPassword
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 
 @description('App-setting values that resolve the secrets at run time.')
 output pseudonymSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Ingestion--PseudonymSecret)'
 output adminKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Admin--Key)'
+output consentFormSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Consent--FormSecret)'
+output smtpClientSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Email--Smtp--Password)'

@@ -68,9 +68,13 @@ public sealed partial class BicepAppSettingsTests
         var main = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "main.bicep"));
         Assert.Matches(@"(?m)^\s*Ingestion__PseudonymSecret:\s*keyVault\.outputs\.pseudonymSecretReference\s*$", main);
         Assert.Matches(@"(?m)^\s*Admin__Key:\s*keyVault\.outputs\.adminKeyReference\s*$", main);
+        Assert.Matches(@"(?m)^\s*Consent__FormSecret:\s*keyVault\.outputs\.consentFormSecretReference\s*$", main);
+        Assert.Matches(@"(?m)^\s*Email__Smtp__Password:.*\bkeyVault\.outputs\.smtpClientSecretReference\s*$", main);
         var keyVault = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "modules", "keyvault.bicep"));
         Assert.Contains("SecretName=Ingestion--PseudonymSecret", keyVault, StringComparison.Ordinal);
         Assert.Contains("SecretName=Admin--Key", keyVault, StringComparison.Ordinal);
+        Assert.Contains("SecretName=Consent--FormSecret", keyVault, StringComparison.Ordinal);
+        Assert.Contains("SecretName=Email--Smtp--Password", keyVault, StringComparison.Ordinal);
     }
 
     /// <summary>Section__Property for every public settable property of every type with a SectionName constant in our assemblies.</summary>

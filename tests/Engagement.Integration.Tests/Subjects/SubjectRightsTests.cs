@@ -29,10 +29,12 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
 
         Assert.Equal(4, export.Events.Count);
         Assert.Single(export.Consents);
+        Assert.Equal("erase@example.cz", Assert.Single(export.ConsentRequests).Email);
         Assert.Equal([anonymousId], export.Profile!.AnonymousIds);
         Assert.True(erased.Found);
         Assert.Equal(1, erased.ConsentRecords);
         Assert.Equal(1, erased.DeadLetters);
+        Assert.Equal(1, erased.ConsentRequests);
         Assert.True(erased.Profiles >= 1);
         Assert.Null(await Get<ProfileQuery>().GetAsync(userId));
         Assert.Null(await Get<ProfileQuery>().GetAsync(anonymousId));
@@ -45,6 +47,7 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
             Assert.Empty(await storage.IdentityLinks.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.Profiles.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
+            Assert.Empty(await storage.ConsentRequests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
         }
 
         await foreach (var (_, letter) in Get<DeadLetterStore>().ListAsync())
@@ -74,6 +77,31 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         Assert.False(profile.Traits.ContainsKey("email"));
     }
 
+    [Fact]
+    public async Task APersonAskedByEmailBeforeAnyVisitIsExportedAndErased()
+    {
+        var userId = UniqueId.New("asked-only");
+        await RequestConsentByEmailAsync(userId, "asked@example.cz");
+        var rights = Get<SubjectRights>();
+
+        var export = (await rights.ExportAsync(userId))!;
+        var erased = await rights.EraseAsync(userId);
+
+        Assert.Null(export.Profile);
+        Assert.Equal(ConsentRequestState.Pending, Assert.Single(export.ConsentRequests).State);
+        Assert.True(erased.Found);
+        Assert.Equal(1, erased.ConsentRequests);
+        Assert.Null(await rights.ExportAsync(userId));
+    }
+
+    private async Task RequestConsentByEmailAsync(string userId, string email) =>
+        await Get<ConsentRequestStore>().ClaimAsync(
+            Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value,
+            new EmailConsentRequest("send-" + userId, "req-1", email, "cs", [new RequestedText("marketing", "marketing-email", 1, "cs")],
+                ConsentRequestState.Pending, EventBuilder.BaseTime, "consent-x@example.cz"),
+            "fingerprint",
+            EventBuilder.BaseTime);
+
     private async Task<(string UserId, string AnonymousId)> SubjectWithEverythingAsync()
     {
         var userId = UniqueId.New("erase-user");
@@ -90,6 +118,7 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
             Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value, "marketing", ContactChannel.Email, ConsentDecision.Granted, LegalBasis.Consent,
             CaptureChannel.Import, EventBuilder.BaseTime, new ConsentTextReference("marketing-email", 1, "cs", new string('c', 64)), new ConsentEvidence(), "crm"));
         await Get<DeadLetterStore>().WriteAsync("ingestion", "test", $$"""{"type":"track","userId":"{{userId}}"}""", "test-site");
+        await RequestConsentByEmailAsync(userId, "erase@example.cz");
         return (userId, anonymousId);
     }
 }

@@ -29,6 +29,7 @@ public static class EngageWebHost
         {
             builder.Services.AddHostedService<StreamConsumerService>();
             builder.Services.AddHostedService<TimerService>();
+            builder.Services.AddHostedService<WorkflowService>();
         }
 
         var app = builder.Build();

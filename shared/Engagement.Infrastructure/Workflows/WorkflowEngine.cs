@@ -30,7 +30,6 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
     internal static readonly TimeSpan MaxQueueDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(5);
 
     private const int MaxAttemptsPerDecision = 20;
-    private const int MaxCommandsInHistory = 40;
 
     private readonly WorkflowStore _store;
     private readonly WorkflowCatalog _catalog;
@@ -80,25 +79,21 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
             return new WorkflowStartResult(null, false, errors);
         }
 
-        var now = _clock.GetUtcNow();
-        var decision = definition.Start(input, now);
-        var instance = new WorkflowInstance(
-            id, type, decision.Completed ? WorkflowStatus.Completed : WorkflowStatus.Running, decision.State, Distinct(decision.Commands),
-            decision.Completed ? null : decision.WakeAt, 1, now, now, [], default);
-        if (!await _store.CreateAsync(instance, Entry(1, now, "started", decision), cancellationToken))
+        var started = WorkflowTurn.Start(definition, id, input, _clock.GetUtcNow());
+        if (!await _store.CreateAsync(started.Next!, started.Entry!, cancellationToken))
         {
             return new WorkflowStartResult(await GetAsync(id, cancellationToken), false, []);
         }
 
-        LogStarted(_logger, type, id, decision.Commands.Count);
-        await ScheduleAsync(instance, instance.Pending, wake: true, cancellationToken);
+        LogStarted(_logger, type, id, started.Issued.Count);
+        await ScheduleAsync(started.Next!, started.Issued, wake: true, cancellationToken);
         return new WorkflowStartResult(await GetAsync(id, cancellationToken), true, []);
     }
 
     /// <inheritdoc />
     public async Task<WorkflowView?> GetAsync(string instanceId, CancellationToken cancellationToken = default)
     {
-        if (!WorkflowIds.IsValid(instanceId) || await _store.ReadAsync(instanceId, cancellationToken) is not { } instance)
+        if (!WorkflowIds.IsValid(instanceId) || await _store.ReadAsync(instanceId, cancellationToken) is not { Snapshot: var instance })
         {
             return null;
         }
@@ -123,7 +118,7 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
     public async Task ProcessAsync(WorkflowWork work, int attempt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (!WorkflowIds.IsValid(work.Instance) || await _store.ReadAsync(work.Instance, cancellationToken) is not { } instance)
+        if (!WorkflowIds.IsValid(work.Instance) || await _store.ReadAsync(work.Instance, cancellationToken) is not { Snapshot: var instance })
         {
             return;
         }
@@ -186,83 +181,33 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
 
         for (var attempt = 1; attempt <= MaxAttemptsPerDecision; attempt++)
         {
-            if (await _store.ReadAsync(id, cancellationToken) is not { } instance)
+            if (await _store.ReadAsync(id, cancellationToken) is not { } stored)
             {
                 return SignalOutcome.NotFound;
             }
 
-            if (eventId is not null && instance.RecentEvents.Contains(eventId))
+            var definition = _catalog.Definition(stored.Snapshot.Type)
+                ?? throw new InvalidOperationException($"Instance {id} is of type '{stored.Snapshot.Type}', which this host does not know.");
+            var turn = WorkflowTurn.Apply(definition, stored.Snapshot, signal, eventId, _clock.GetUtcNow());
+            if (turn.Outcome != SignalOutcome.Accepted)
             {
-                return SignalOutcome.Duplicate;
+                return turn.Outcome;
             }
 
-            var finishedCommand = signal switch
-            {
-                WorkflowSignal.CommandCompleted c => c.CommandId,
-                WorkflowSignal.CommandFailed f => f.CommandId,
-                _ => null,
-            };
-            if (finishedCommand is not null && instance.Pending.All(c => c.Id != finishedCommand))
-            {
-                return SignalOutcome.Duplicate;
-            }
-
-            if (signal is WorkflowSignal.Woke woke && instance.WakeAt != woke.ScheduledFor)
-            {
-                return SignalOutcome.Duplicate;
-            }
-
-            var remaining = instance.Pending.Where(c => c.Id != finishedCommand).ToList();
-            var now = _clock.GetUtcNow();
-            WorkflowInstance next;
-            WorkflowDecisionEntry entry;
-            IReadOnlyList<WorkflowCommand> issued;
-            if (instance.Status != WorkflowStatus.Running)
-            {
-                if (finishedCommand is null)
-                {
-                    return SignalOutcome.NotRunning;
-                }
-
-                // A final command of a finished instance: the decider has nothing more to say.
-                issued = [];
-                next = instance with { Pending = remaining, Turn = instance.Turn + 1, UpdatedAt = now };
-                entry = new WorkflowDecisionEntry(next.Turn, now, signal.Describe(), "final command done", [], null);
-            }
-            else
-            {
-                var definition = _catalog.Definition(instance.Type)
-                    ?? throw new InvalidOperationException($"Instance {id} is of type '{instance.Type}', which this host does not know.");
-                var decision = definition.Decide(instance.State, signal, now);
-                var cancelled = signal is WorkflowSignal.Cancelled;
-                issued = Distinct(decision.Commands.Where(c => remaining.All(r => r.Id != c.Id)));
-                next = instance with
-                {
-                    Status = cancelled ? WorkflowStatus.Cancelled : decision.Completed ? WorkflowStatus.Completed : WorkflowStatus.Running,
-                    State = decision.State,
-                    // A cancelled instance runs only what the decider asks on cancelling (e.g. a notice), nothing issued before.
-                    Pending = cancelled ? [.. issued] : [.. remaining, .. issued],
-                    WakeAt = cancelled || decision.Completed ? null : decision.WakeAt,
-                    Turn = instance.Turn + 1,
-                    UpdatedAt = now,
-                    RecentEvents = WorkflowStore.RememberEvent(instance.RecentEvents, eventId),
-                };
-                entry = Entry(next.Turn, now, signal.Describe(), decision with { Commands = issued });
-            }
-
-            if (!await _store.TryCommitAsync(next, entry, cancellationToken))
+            if (!await _store.TryCommitAsync(turn.Next!, stored.ETag, turn.Entry!, cancellationToken))
             {
                 continue;
             }
 
-            await ScheduleAsync(next, issued, wake: next.WakeAt is not null && next.WakeAt != instance.WakeAt, cancellationToken);
+            var next = turn.Next!;
+            await ScheduleAsync(next, turn.Issued, wake: next.WakeAt is not null && next.WakeAt != stored.Snapshot.WakeAt, cancellationToken);
             return SignalOutcome.Accepted;
         }
 
         throw new InvalidOperationException($"Instance {id} changed under {MaxAttemptsPerDecision} attempts in a row to decide on it.");
     }
 
-    private async Task ScheduleAsync(WorkflowInstance instance, IEnumerable<WorkflowCommand> commands, bool wake, CancellationToken cancellationToken)
+    private async Task ScheduleAsync(WorkflowSnapshot instance, IEnumerable<WorkflowCommand> commands, bool wake, CancellationToken cancellationToken)
     {
         foreach (var command in commands)
         {
@@ -279,20 +224,6 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
     {
         var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxQueueDelay ? MaxQueueDelay : delay;
         await _queue.SendMessageAsync(JsonSerializer.Serialize(work, WorkflowJson.Options), visibility, TimeSpan.FromSeconds(-1), cancellationToken);
-    }
-
-    private static List<WorkflowCommand> Distinct(IEnumerable<WorkflowCommand> commands) =>
-        commands.GroupBy(c => c.Id, StringComparer.Ordinal).Select(g => g.First()).ToList();
-
-    private static WorkflowDecisionEntry Entry(int turn, DateTimeOffset at, string signal, Decision<JsonElement> decision)
-    {
-        var commands = decision.Commands.Take(MaxCommandsInHistory).Select(c => $"{c.Id} ({c.Activity})").ToList();
-        if (decision.Commands.Count > MaxCommandsInHistory)
-        {
-            commands.Add($"… and {decision.Commands.Count - MaxCommandsInHistory} more");
-        }
-
-        return new WorkflowDecisionEntry(turn, at, signal, decision.Note, commands, decision.Completed ? null : decision.WakeAt);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started {Type} workflow {Instance} with {Commands} commands")]

@@ -7,19 +7,8 @@ using Engagement.Infrastructure.Storage;
 
 namespace Engagement.Infrastructure.Workflows;
 
-/// <summary>An instance as stored: one row per instance (its state, pending commands, wake-up), read and replaced with its ETag.</summary>
-internal sealed record WorkflowInstance(
-    string Id,
-    string Type,
-    WorkflowStatus Status,
-    JsonElement State,
-    IReadOnlyList<WorkflowCommand> Pending,
-    DateTimeOffset? WakeAt,
-    int Turn,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    IReadOnlyList<string> RecentEvents,
-    ETag ETag);
+/// <summary>An instance as stored, with the ETag it was read with.</summary>
+internal sealed record StoredWorkflow(WorkflowSnapshot Snapshot, ETag ETag);
 
 /// <summary>
 /// The self-hosted runtime's instances in Table storage: partition = instance id; row <c>instance</c> holds the state,
@@ -29,16 +18,15 @@ internal sealed record WorkflowInstance(
 internal sealed class WorkflowStore(EngagementStorage storage)
 {
     private const string InstanceRow = "instance";
-    private const int MaxRecentEvents = 100;
 
-    public async Task<WorkflowInstance?> ReadAsync(string id, CancellationToken cancellationToken)
+    public async Task<StoredWorkflow?> ReadAsync(string id, CancellationToken cancellationToken)
     {
         var response = await storage.Workflows.GetEntityIfExistsAsync<TableEntity>(id, InstanceRow, cancellationToken: cancellationToken);
         return response.HasValue ? FromEntity(response.Value!) : null;
     }
 
     /// <summary>Adds a new instance with its first decision; false when the id exists.</summary>
-    public async Task<bool> CreateAsync(WorkflowInstance instance, WorkflowDecisionEntry entry, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(WorkflowSnapshot instance, WorkflowDecisionEntry entry, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,13 +41,13 @@ internal sealed class WorkflowStore(EngagementStorage storage)
         }
     }
 
-    /// <summary>Replaces an instance read with <see cref="WorkflowInstance.ETag"/>, adding a decision; false when it changed meanwhile.</summary>
-    public async Task<bool> TryCommitAsync(WorkflowInstance instance, WorkflowDecisionEntry entry, CancellationToken cancellationToken)
+    /// <summary>Replaces an instance read with <paramref name="etag"/>, adding a decision; false when it changed meanwhile.</summary>
+    public async Task<bool> TryCommitAsync(WorkflowSnapshot instance, ETag etag, WorkflowDecisionEntry entry, CancellationToken cancellationToken)
     {
         try
         {
             await storage.Workflows.SubmitTransactionAsync(
-                [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(instance), instance.ETag), new TableTransactionAction(TableTransactionActionType.Add, HistoryEntity(instance.Id, entry))],
+                [new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(instance), etag), new TableTransactionAction(TableTransactionActionType.Add, HistoryEntity(instance.Id, entry))],
                 cancellationToken);
             return true;
         }
@@ -88,19 +76,16 @@ internal sealed class WorkflowStore(EngagementStorage storage)
     }
 
     /// <summary>Every instance that still has work: running, or finished with final commands pending.</summary>
-    public async IAsyncEnumerable<WorkflowInstance> UnfinishedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<WorkflowSnapshot> UnfinishedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = $"RowKey eq '{InstanceRow}' and (Status eq '{WorkflowStatus.Running}' or PendingCount gt 0)";
         await foreach (var entity in storage.Workflows.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            yield return FromEntity(entity);
+            yield return FromEntity(entity).Snapshot;
         }
     }
 
-    public static IReadOnlyList<string> RememberEvent(IReadOnlyList<string> recent, string? eventId) =>
-        eventId is null ? recent : [.. recent.Append(eventId).TakeLast(MaxRecentEvents)];
-
-    private static TableEntity ToEntity(WorkflowInstance instance)
+    private static TableEntity ToEntity(WorkflowSnapshot instance)
     {
         var entity = new TableEntity(instance.Id, InstanceRow)
         {
@@ -118,7 +103,7 @@ internal sealed class WorkflowStore(EngagementStorage storage)
         return entity;
     }
 
-    private static WorkflowInstance FromEntity(TableEntity entity) => new(
+    private static StoredWorkflow FromEntity(TableEntity entity) => new(new WorkflowSnapshot(
         entity.PartitionKey,
         entity.GetString("Type"),
         Enum.Parse<WorkflowStatus>(entity.GetString("Status")),
@@ -128,7 +113,7 @@ internal sealed class WorkflowStore(EngagementStorage storage)
         entity.GetInt32("Turn") ?? 0,
         entity.GetDateTimeOffset("CreatedAt") ?? default,
         entity.GetDateTimeOffset("UpdatedAt") ?? default,
-        JsonSerializer.Deserialize<List<string>>(entity.GetString("RecentEvents") ?? "[]", WorkflowJson.Options) ?? [],
+        JsonSerializer.Deserialize<List<string>>(entity.GetString("RecentEvents") ?? "[]", WorkflowJson.Options) ?? []),
         entity.ETag);
 
     private static TableEntity HistoryEntity(string id, WorkflowDecisionEntry entry) =>

@@ -12,6 +12,8 @@ public enum WorkflowStatus
     Completed,
     /// <summary>Someone cancelled it.</summary>
     Cancelled,
+    /// <summary>The runtime stopped it after an unexpected error (Durable Functions only; the self-hosted runtime retries instead).</summary>
+    Failed,
 }
 
 /// <summary>One decision in an instance's history.</summary>

@@ -38,7 +38,8 @@ public sealed class HostFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a host on a free port with the given extra settings.</summary>
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(string connectionString, IDictionary<string, string?> extra)
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(
+        string connectionString, IDictionary<string, string?> extra, Action<IServiceCollection>? configureServices = null)
     {
         var port = Loopback.FreePort();
         var settings = new Dictionary<string, string?>
@@ -52,7 +53,7 @@ public sealed class HostFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        var app = EngageWebHost.Build(settings, $"http://127.0.0.1:{port}");
+        var app = EngageWebHost.Build(settings, $"http://127.0.0.1:{port}", configureServices: configureServices);
         await EngageWebHost.PrepareStorageAsync(app.Services);
         await app.StartAsync();
         return (app, new Uri($"http://127.0.0.1:{port}"));

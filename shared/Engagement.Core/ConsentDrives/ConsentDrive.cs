@@ -485,8 +485,9 @@ public sealed class ConsentDrive : IDecider<ConsentDriveInput, ConsentDriveState
                 return;
             }
 
+            // The variants keep their last share (what the drive learnt); only their displays go to zero.
             var number = _state.AllocationNumber + 1;
-            var variants = _state.Variants.Select(v => v with { Share = 0, Quota = 0 }).ToList();
+            var variants = _state.Variants.Select(v => v with { Quota = 0 }).ToList();
             _state = _state with { AllocationNumber = number, Variants = variants };
             Issue(WorkflowCommand.Of(AllocationCommandId(number), ConsentDriveActivities.AllocateForms, new FormAllocation(
                 number, now, now, Input.Purposes, Input.CapsInEffect,

@@ -52,8 +52,8 @@ public sealed record ChannelReport(
 /// <param name="Displays">Times shown.</param>
 /// <param name="Conversions">Opt-ins given in it.</param>
 /// <param name="ConversionRate">Opt-ins per display; null before it was shown.</param>
-/// <param name="Share">Its share of the displays in the last allocation.</param>
-/// <param name="Quota">Its displays in the last allocation.</param>
+/// <param name="Share">Its share of the displays in the last allocation that showed forms (its chance of being the best variant).</param>
+/// <param name="Quota">Its displays in the last allocation (0 once forms are stopped).</param>
 public sealed record VariantReport(string Variant, FormPlacement Placement, long Displays, long Conversions, double? ConversionRate, double Share, long Quota);
 
 /// <summary>One segment in a <see cref="ConsentDriveReport"/>.</summary>
@@ -190,7 +190,7 @@ public sealed record ConsentDriveReport(
             Line($"");
             Line($"Form variants");
             text.Append(Table(
-                ["variant", "placement", "displays", "opted in", "conversion", "next share", "next displays"],
+                ["variant", "placement", "displays", "opted in", "conversion", "share", "next displays"],
                 Variants.Select(v => new[]
                 {
                     v.Variant, v.Placement == FormPlacement.PortalPopup ? "portal pop-up" : "injection page", Count(v.Displays), Count(v.Conversions),

@@ -76,8 +76,8 @@ public sealed record ChannelProgress(
 /// <param name="Placement">Where it is shown.</param>
 /// <param name="Displays">Displays at the last measurement.</param>
 /// <param name="Conversions">Opt-ins at the last measurement.</param>
-/// <param name="Share">Its share in the last allocation.</param>
-/// <param name="Quota">Its displays in the last allocation.</param>
+/// <param name="Share">Its share in the last allocation that showed forms (its chance of being the best variant).</param>
+/// <param name="Quota">Its displays in the last allocation (0 once forms are stopped).</param>
 public sealed record VariantProgress(string Variant, FormPlacement Placement, long Displays = 0, long Conversions = 0, double Share = 0, long Quota = 0);
 
 /// <summary>A channel opened because the share lagged behind the plan.</summary>

@@ -477,10 +477,10 @@ public sealed class ConsentDrive : IDecider<ConsentDriveInput, ConsentDriveState
             _notes.Add("forms: " + string.Join(", ", variants.Select(v => Invariant($"{v.Variant} {Percent(v.Share)} ({v.Quota})"))));
         }
 
-        /// <summary>Shows no more forms (paused or finished), when forms were ever allocated.</summary>
+        /// <summary>Shows no more forms (paused or finished), unless none are allocated now.</summary>
         private void StopForms()
         {
-            if (_state.AllocationNumber == 0)
+            if (_state.AllocationNumber == 0 || _state.Variants.All(v => v.Quota == 0))
             {
                 return;
             }

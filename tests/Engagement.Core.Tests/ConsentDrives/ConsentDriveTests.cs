@@ -534,6 +534,21 @@ public sealed class ConsentDriveTests
     }
 
     [Fact]
+    public void CancellingAPausedDriveDoesNotStopTheFormsTwice()
+    {
+        var population = Population(500);
+        var run = DriveRun.Against(population, Drive(channels: [Forms()]));
+        run.Send(Event("pause"));
+
+        var cancelled = run.Send(new WorkflowSignal.Cancelled(null));
+
+        Assert.True(cancelled.Completed);
+        Assert.Empty(cancelled.Commands);
+        Assert.Equal("cancelled", run.State.EndNote);
+        Assert.Equal(2, population.Allocations.Count);
+    }
+
+    [Fact]
     public void ADriveStartedBeforeItsStartWaitsForIt()
     {
         var decision = new ConsentDrive().Start(Drive(), Start - TimeSpan.FromHours(2));

@@ -18,7 +18,7 @@ public static class WorkflowOrchestrators
     /// <summary>Workflow type → orchestrator function.</summary>
     public static IReadOnlyDictionary<string, string> Names { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["consent-drive"] = nameof(WorkflowFunctions.ConsentDriveWorkflow),
+        [Core.ConsentDrives.ConsentDrive.Type] = nameof(WorkflowFunctions.ConsentDriveWorkflow),
     };
 }
 

@@ -310,6 +310,17 @@ var engagementSettings = {
 
   Admin__Key: keyVault.outputs.adminKeyReference
 
+  // Workflows run on Durable Functions in Azure: these set how commands (activities) are retried. The queue and
+  // polling settings belong to the self-hosted runtime; the queue is still created at start.
+  Workflows__MaxAttempts: '5'
+  Workflows__FirstRetryDelay: '00:00:05'
+  Workflows__MaxRetryDelay: '00:05:00'
+  Workflows__QueueName: 'workflow-work'
+  Workflows__Concurrency: '8'
+  Workflows__LeaseTime: '00:01:00'
+  Workflows__ResumeEvery: '00:05:00'
+  Workflows__HistoryInView: '50'
+
   AdFeed__SourceId: adFeedSourceId
 
   // The settings analytics-next loads point browsers here.

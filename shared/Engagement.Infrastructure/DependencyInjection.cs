@@ -111,6 +111,12 @@ public static class DependencyInjection
         services.AddSingleton<Models.ScorePublisher>();
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Models.ModelTraining>());
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Models.ScorePublisher>());
+        services.AddOptions<Workflows.WorkflowOptions>().BindConfiguration(Workflows.WorkflowOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Workflows.WorkflowCatalog>();
+        services.AddSingleton<Workflows.WorkflowEngine>();
+        services.TryAddSingleton<Workflows.IWorkflowRuntime>(sp => sp.GetRequiredService<Workflows.WorkflowEngine>());
+        services.AddSingleton<Workflows.WorkflowHttp>();
+        services.AddSingleton<Workflows.WorkflowQueueWorker>();
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();
@@ -123,6 +129,28 @@ public static class DependencyInjection
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<StreamPayloadCleanup>());
         services.AddSingleton<ClaimCheckEncoder>();
         services.TryAddSingleton<IEventStreamProducer, QueueEventStreamProducer>();
+        return services;
+    }
+}
+
+/// <summary>Registers workflow types and activities.</summary>
+public static class WorkflowRegistration
+{
+    /// <summary>Adds a workflow type driven by <typeparamref name="TDecider"/>.</summary>
+    public static IServiceCollection AddWorkflow<TInput, TState, TDecider>(this IServiceCollection services)
+        where TDecider : class, Core.Workflows.IDecider<TInput, TState>
+    {
+        services.AddSingleton<TDecider>();
+        services.AddSingleton<Workflows.IWorkflowDefinition>(sp => new Workflows.WorkflowDefinition<TInput, TState>(sp.GetRequiredService<TDecider>()));
+        return services;
+    }
+
+    /// <summary>Adds an activity that runs workflow commands.</summary>
+    public static IServiceCollection AddWorkflowActivity<TActivity>(this IServiceCollection services)
+        where TActivity : class, Workflows.IWorkflowActivity
+    {
+        services.AddSingleton<TActivity>();
+        services.AddSingleton<Workflows.IWorkflowActivity>(sp => sp.GetRequiredService<TActivity>());
         return services;
     }
 }

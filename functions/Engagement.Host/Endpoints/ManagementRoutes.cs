@@ -2,6 +2,7 @@ using Engagement.Infrastructure;
 using Engagement.Infrastructure.Health;
 using Engagement.Infrastructure.Http;
 using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace Engagement.Host.Endpoints;
@@ -32,6 +33,12 @@ internal static class ManagementRoutes
             new ReplyResult(await subjects.ExportAsync(id, ct)));
         api.MapDelete("/subjects/{id}", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>
             new ReplyResult(await subjects.EraseAsync(id, ct)));
+        api.MapGet("/workflows/{id}", async (string id, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await workflows.GetAsync(id, ct)));
+        api.MapPost("/workflows/{id}/events/{name}", async (string id, string name, HttpRequest request, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await workflows.RaiseAsync(id, name, request.Body, request.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), ct)));
+        api.MapPost("/workflows/{id}/cancel", async (string id, HttpRequest request, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await workflows.CancelAsync(id, request.Body, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

@@ -14,8 +14,8 @@ public static class EngageWebHost
     /// <summary>Builds the web host on the given settings (storage, secrets, overrides).</summary>
     /// <param name="settings">Configuration values, e.g. <c>Storage:ConnectionString</c>.</param>
     /// <param name="urls">Where to listen, e.g. <c>http://127.0.0.1:5080</c>.</param>
-    /// <param name="consume">Whether to run the stream consumer.</param>
-    /// <param name="configureServices">Services registered before the platform's own (a <see cref="TimeProvider"/> of a test, say).</param>
+    /// <param name="consume">Whether to run the stream consumer, the timers and the workflow runtime.</param>
+    /// <param name="configureServices">More services, such as workflow types of an embedding application, or a test's <see cref="TimeProvider"/>.</param>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string urls, bool consume = true, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -25,12 +25,13 @@ public static class EngageWebHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // The storage SDK logs every expected 404/409 (exists already, not found) as a warning.
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
-        configureServices?.Invoke(builder.Services);
         builder.Services.AddEngagementInfrastructure(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
         if (consume)
         {
             builder.Services.AddHostedService<StreamConsumerService>();
             builder.Services.AddHostedService<TimerService>();
+            builder.Services.AddHostedService<WorkflowService>();
         }
 
         var app = builder.Build();

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Engagement.Infrastructure.Storage;
 
 /// <summary>The tables, containers and queues of one deployment.</summary>
-public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion)
+public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion, IOptions<Workflows.WorkflowOptions> workflows)
 {
     /// <summary>Events, and per identity its activity row. PartitionKey = pseudonymous identity key.</summary>
     public TableClient Events { get; } = tables.GetTableClient("events");
@@ -30,6 +30,9 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Erasures: that a subject was erased, when, and what was removed; no personal data.</summary>
     public TableClient Erasures { get; } = tables.GetTableClient("erasures");
 
+    /// <summary>Workflow instances of the self-hosted runtime: PartitionKey = instance id; the state row and the history of decisions.</summary>
+    public TableClient Workflows { get; } = tables.GetTableClient("workflows");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -51,13 +54,16 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>The self-hosted event stream.</summary>
     public QueueClient StreamQueue { get; } = queues.GetQueueClient(ingestion.Value.QueueName);
 
+    /// <summary>The self-hosted workflow runtime's commands and wake-ups.</summary>
+    public QueueClient WorkflowQueue { get; } = queues.GetQueueClient(workflows.Value.QueueName);
+
     /// <summary>The table service, for health checks.</summary>
     public TableServiceClient TableService => tables;
 
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows })
         {
             await CreateTableAsync(table, cancellationToken);
         }
@@ -70,6 +76,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
         }
 
         await StreamQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await WorkflowQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     private static async Task CreateTableAsync(TableClient table, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ using Engagement.Infrastructure.Consent;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
 using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace Engagement.Infrastructure.Subjects;
@@ -30,8 +31,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="Profiles">Profile rows deleted (including profiles merged into the subject's).</param>
 /// <param name="ConsentRecords">Consent records deleted.</param>
 /// <param name="DeadLetters">Dead letters naming the subject deleted.</param>
+/// <param name="StreamEvents">The subject's events removed from claim-check payloads still waiting on the stream.</param>
 /// <param name="ConsentRequests">E-mail consent requests deleted (their links stop working).</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int ConsentRequests);
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -99,12 +101,13 @@ public sealed partial class SubjectRights(
         consentRecords += await DeletePartitionAsync(storage.Consents, ConsentKey(id), cancellationToken);
         requests += await DeletePartitionAsync(storage.ConsentRequests, ConsentKey(id), cancellationToken);
         deadLetters += await DeleteDeadLettersAsync(id, cancellationToken);
+        var streamEvents = await EraseFromClaimChecksAsync(keys.ToHashSet(StringComparer.Ordinal), cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + requests > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, requests);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -117,6 +120,7 @@ public sealed partial class SubjectRights(
                 ["Profiles"] = profileRows,
                 ["ConsentRecords"] = consentRecords,
                 ["DeadLetters"] = deadLetters,
+                ["StreamEvents"] = streamEvents,
                 ["ConsentRequests"] = requests,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
@@ -186,6 +190,71 @@ public sealed partial class SubjectRights(
 
         return deleted;
     }
+
+    /// <summary>
+    /// Removes the subject's events from claim-check payloads still waiting on the stream: the other events of such a
+    /// batch must still be stored, so the blob is rewritten without the subject's (or deleted when nothing else is
+    /// left), conditionally on its ETag so a consumer settling it meanwhile is never overwritten.
+    /// </summary>
+    private async Task<int> EraseFromClaimChecksAsync(HashSet<string> keys, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        await foreach (var item in storage.StreamPayloads.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            var blob = storage.StreamPayloads.GetBlobClient(item.Name);
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                Azure.Storage.Blobs.Models.BlobDownloadResult content;
+                IngestionBatch batch;
+                try
+                {
+                    content = (await blob.DownloadContentAsync(cancellationToken)).Value;
+                    batch = StreamCodec.DecodeBatchBlob(content.Content.ToStream());
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    break;
+                }
+                catch (InvalidDataException)
+                {
+                    break;
+                }
+
+                var kept = batch.Events.Where(e => !Names(e, keys)).ToList();
+                if (kept.Count == batch.Events.Count)
+                {
+                    break;
+                }
+
+                var condition = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = content.Details.ETag };
+                try
+                {
+                    if (kept.Count == 0)
+                    {
+                        await blob.DeleteAsync(conditions: condition, cancellationToken: cancellationToken);
+                    }
+                    else
+                    {
+                        await blob.UploadAsync(new BinaryData(StreamCodec.EncodeBatch(batch with { Events = kept })), new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = condition }, cancellationToken);
+                    }
+
+                    removed += batch.Events.Count - kept.Count;
+                    break;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+                {
+                    // Settled or changed meanwhile: look again.
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    private bool Names(EngagementEvent e, HashSet<string> keys) =>
+        (e.UserId is { } user && keys.Contains(pseudonymizer.KeyOf(IdentityRef.User(user)).Value))
+        || (e.AnonymousId is { } anonymous && keys.Contains(pseudonymizer.KeyOf(IdentityRef.Anonymous(anonymous)).Value))
+        || (e.PreviousId is { } previous && (keys.Contains(pseudonymizer.KeyOf(IdentityRef.User(previous)).Value) || keys.Contains(pseudonymizer.KeyOf(IdentityRef.Anonymous(previous)).Value)));
 
     private string ConsentKey(string id) => pseudonymizer.KeyOf(IdentityRef.User(id)).Value;
 

@@ -40,7 +40,8 @@ public sealed class HostFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a host on a free port with the given extra settings.</summary>
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(string connectionString, IDictionary<string, string?> extra, Action<IServiceCollection>? configureServices = null)
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(
+        string connectionString, IDictionary<string, string?> extra, Action<IServiceCollection>? configureServices = null)
     {
         var port = Loopback.FreePort();
         var settings = new Dictionary<string, string?>

@@ -1,11 +1,13 @@
 using Azure.Data.Tables;
 using Engagement.Core.Consent;
+using Engagement.Core.Events;
 using Engagement.Core.Identity;
 using Engagement.Infrastructure.Consent;
 using Engagement.Infrastructure.DeadLetters;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
 using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Streaming;
 using Engagement.Infrastructure.Subjects;
 using Engagement.Integration.Tests.Support;
 using Engagement.Testing;
@@ -75,6 +77,31 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         Assert.Equal(2, profile.EventCount);
         Assert.Empty(profile.AnonymousIds);
         Assert.False(profile.Traits.ContainsKey("email"));
+    }
+
+    [Fact]
+    public async Task ErasureTakesTheSubjectsEventsOutOfClaimChecksStillOnTheStreamAndKeepsEveryoneElses()
+    {
+        var (userId, anonymousId) = await SubjectWithEverythingAsync();
+        var other = UniqueId.New("other-user");
+        var storage = Get<EngagementStorage>();
+        var mixed = $"{DateTime.UtcNow:yyyy-MM-dd}/{UniqueId.New("batch")}.json.gz";
+        var onlyTheirs = $"{DateTime.UtcNow:yyyy-MM-dd}/{UniqueId.New("batch")}.json.gz";
+        await storage.StreamPayloads.UploadBlobAsync(mixed, new BinaryData(StreamCodec.EncodeBatch(new IngestionBatch("b1", "test-site",
+        [
+            EventBuilder.Track("Basket Viewed").ForUser(userId).AtMinute(5).Build(),
+            EventBuilder.Page("https://www.example.cz/auta").ForAnonymous(anonymousId).AtMinute(6).Build(),
+            EventBuilder.Track("Basket Viewed").ForUser(other).AtMinute(7).Build(),
+        ]))));
+        await storage.StreamPayloads.UploadBlobAsync(onlyTheirs, new BinaryData(StreamCodec.EncodeBatch(new IngestionBatch("b2", "test-site",
+            [EventBuilder.Track("Checkout Started").ForUser(userId).AtMinute(8).Build()]))));
+
+        var erased = await Get<SubjectRights>().EraseAsync(userId);
+
+        Assert.True(erased.StreamEvents >= 3);
+        var left = StreamCodec.DecodeBatchBlob((await storage.StreamPayloads.GetBlobClient(mixed).DownloadContentAsync()).Value.Content.ToStream());
+        Assert.Equal([other], left.Events.Select(e => e.UserId));
+        Assert.False((await storage.StreamPayloads.GetBlobClient(onlyTheirs).ExistsAsync()).Value);
     }
 
     [Fact]

@@ -10,6 +10,27 @@ using MimeKit;
 
 namespace Engagement.Infrastructure.Consent;
 
+/// <summary>What sending a consent request e-mail did.</summary>
+public enum EmailRequestStatus
+{
+    /// <summary>Sent now.</summary>
+    Sent,
+    /// <summary>Sent before under the same request id: nothing sent now.</summary>
+    AlreadySent,
+    /// <summary>Another call is sending it right now.</summary>
+    InProgress,
+    /// <summary>The request id was used for a different request.</summary>
+    Conflict,
+    /// <summary>The relay did not take it (or e-mail is not configured); a retry with the same id may.</summary>
+    NotSent,
+}
+
+/// <summary>The outcome of <see cref="EmailConsentHttp.SendRequestAsync"/>.</summary>
+/// <param name="Status">What happened.</param>
+/// <param name="Request">The stored request, when there is one.</param>
+/// <param name="Error">Why it was not sent.</param>
+public sealed record EmailRequestOutcome(EmailRequestStatus Status, EmailConsentRequest? Request, string? Error = null);
+
 /// <summary>The body of <c>POST /api/consent-requests/email</c>.</summary>
 /// <param name="Subject">The user id.</param>
 /// <param name="SendId">The request's id (derived from the subject and request id).</param>
@@ -99,30 +120,61 @@ public sealed class EmailConsentHttp(
             return ReplyShape.Problem(new ApiProblem("E-mail is not configured", 503, "Set Email:Smtp:Host and Email:From to send consent requests by e-mail."));
         }
 
-        var subjectKey = SubjectKey(input.Subject!);
-        var sendId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subjectKey + "\n" + input.RequestId)))[..32];
+        var outcome = await SendRequestAsync(input.Subject!, email, texts, language, input.RequestId!, PublicBase(request), cancellationToken);
+        return outcome.Status switch
+        {
+            EmailRequestStatus.AlreadySent => Requested(200, input.Subject!, outcome.Request!, sent: false, repeated: true),
+            EmailRequestStatus.InProgress => ReplyShape.Problem(new ApiProblem("Being sent", 409, $"The e-mail of request \"{input.RequestId}\" is being sent right now; retry in a moment to see the outcome."), TimeSpan.FromSeconds(30)),
+            EmailRequestStatus.Conflict => ReplyShape.Problem(new ApiProblem("Request id used before", 409, $"requestId \"{input.RequestId}\" was used for a different request (address, language or purposes) of this subject; use a new id.")),
+            EmailRequestStatus.NotSent => ReplyShape.Problem(new ApiProblem("E-mail not sent", 503, outcome.Error + " Retry with the same requestId."), TimeSpan.FromSeconds(60)),
+            _ => Requested(201, input.Subject!, outcome.Request!, sent: true, repeated: false),
+        };
+    }
+
+    /// <summary>
+    /// Sends a consent request e-mail asking for <paramref name="texts"/>, once per (subject, <paramref name="requestId"/>):
+    /// the e-mail consent API and consent drives' waves both send through here.
+    /// </summary>
+    /// <param name="subject">The customer's user id.</param>
+    /// <param name="email">The address.</param>
+    /// <param name="texts">The consent texts asked for (e-mail or general texts, in one language).</param>
+    /// <param name="language">Their language.</param>
+    /// <param name="requestId">Makes a repeat send nothing.</param>
+    /// <param name="publicBase">Where people reach the confirmation page.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    public async Task<EmailRequestOutcome> SendRequestAsync(
+        string subject, string email, IReadOnlyList<ConsentText> texts, string language, string requestId, string publicBase, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (!sender.IsConfigured)
+        {
+            return new EmailRequestOutcome(EmailRequestStatus.NotSent, null, "E-mail is not configured (Email:Smtp:Host, Email:From).");
+        }
+
+        var subjectKey = SubjectKey(subject);
+        var sendId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subjectKey + "\n" + requestId)))[..32];
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join("\n", [email.ToLowerInvariant(), language, .. texts.Select(t => t.Purpose + "/" + t.Channel).Order(StringComparer.Ordinal)]))));
         var now = clock.GetUtcNow();
         var requested = texts.Select(t => new RequestedText(t.Purpose, t.TextId, t.Version, t.Language)).ToList();
-        var record = new EmailConsentRequest(sendId, input.RequestId!, email, language, requested, ConsentRequestState.Pending, now, $"consent-{sendId}@{sender.SenderDomain}");
+        var record = new EmailConsentRequest(sendId, requestId, email, language, requested, ConsentRequestState.Pending, now, $"consent-{sendId}@{sender.SenderDomain}");
         var claim = await requests.ClaimAsync(subjectKey, record, fingerprint, now, cancellationToken);
         switch (claim.Outcome)
         {
             case ClaimOutcome.AlreadySent:
-                return Requested(200, input.Subject!, claim.Request, sent: false, repeated: true);
+                return new EmailRequestOutcome(EmailRequestStatus.AlreadySent, claim.Request);
             case ClaimOutcome.InProgress:
-                return ReplyShape.Problem(new ApiProblem("Being sent", 409, $"The e-mail of request \"{input.RequestId}\" is being sent right now; retry in a moment to see the outcome."), TimeSpan.FromSeconds(30));
+                return new EmailRequestOutcome(EmailRequestStatus.InProgress, claim.Request);
             case ClaimOutcome.Conflict:
-                return ReplyShape.Problem(new ApiProblem("Request id used before", 409, $"requestId \"{input.RequestId}\" was used for a different request (address, language or purposes) of this subject; use a new id."));
+                return new EmailRequestOutcome(EmailRequestStatus.Conflict, claim.Request);
         }
 
         // A stale claim taken over sends what was first asked for, as stored.
         var stored = claim.Request;
         var shown = stored.Texts.Select(t => catalog.Find(t.TextId, t.Version, t.Language)).OfType<ConsentText>().ToList();
         var expiresAt = now + options.Value.ConfirmLinkValidity;
-        var token = signer.Issue(new EmailConfirmation(sendId, input.Subject!, stored.Email, stored.Texts, expiresAt));
-        var link = PublicBase(request) + "/consent/confirm?t=" + Uri.EscapeDataString(token);
+        var token = signer.Issue(new EmailConfirmation(sendId, subject, stored.Email, stored.Texts, expiresAt));
+        var link = publicBase.TrimEnd('/') + "/consent/confirm?t=" + Uri.EscapeDataString(token);
         var message = ConsentEmail.Compose(ConsentWording.For(stored.Language), options.Value.ProductName, stored.Email, shown, link, expiresAt, stored.MessageId);
         try
         {
@@ -131,11 +183,11 @@ public sealed class EmailConsentHttp(
         catch (EmailNotSentException ex)
         {
             await requests.ReleaseAsync(subjectKey, sendId, CancellationToken.None);
-            return ReplyShape.Problem(new ApiProblem("E-mail not sent", 503, ex.Message + " Retry with the same requestId."), TimeSpan.FromSeconds(60));
+            return new EmailRequestOutcome(EmailRequestStatus.NotSent, null, ex.Message);
         }
 
         await requests.MarkSentAsync(subjectKey, sendId, clock.GetUtcNow(), expiresAt, CancellationToken.None);
-        return Requested(201, input.Subject!, stored with { State = ConsentRequestState.Sent, ExpiresAt = expiresAt }, sent: true, repeated: false);
+        return new EmailRequestOutcome(EmailRequestStatus.Sent, stored with { State = ConsentRequestState.Sent, ExpiresAt = expiresAt });
     }
 
     /// <summary><c>GET /consent/confirm?t=</c>: what the link confirms, and a button; records nothing.</summary>

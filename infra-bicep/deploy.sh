@@ -11,6 +11,11 @@
 #   ENGAGE_ADMIN_KEY          set to choose or rotate the admin key; by default generated on the first deployment
 #   ENGAGE_SMS_WEBHOOK_KEY    set to choose or rotate the ?key= of the events webhook; by default generated on the first deployment
 #   ENGAGE_SMS_FROM           the number SMS are sent from (E.164, bought in the Communication Services resource)
+#   ENGAGE_CONSENT_FORM_SECRET  set to choose or rotate the secret signing consent form tokens and double opt-in links;
+#                             by default generated on the first deployment (rotating it invalidates links already sent)
+#   ENGAGE_SMTP_APP_ID, ENGAGE_SMTP_SP_OBJECT_ID, ENGAGE_SMTP_CLIENT_SECRET
+#                             the Entra app that sends e-mail over the Communication Services SMTP relay (client id,
+#                             its service principal's object id, a client secret); without them e-mail stays off
 #
 # Needs: az (logged in, with Owner or User Access Administrator on the group for the role assignments), the .NET 10
 # SDK with access to the full NuGet feed (the Functions packages), zip, openssl.
@@ -24,7 +29,7 @@ MODE="${1:-all}"
 case "$MODE" in
   all | --infra-only | --code-only) ;;
   -h | --help)
-    sed -n '2,19p' "$0"
+    sed -n '2,21p' "$0"
     exit 0
     ;;
   *)
@@ -78,9 +83,15 @@ deploy_infrastructure() {
     echo "==> Generating the SMS events webhook key (first deployment)"
     ENGAGE_SMS_WEBHOOK_KEY="$(new_secret)"
   fi
+  if [[ -z "${ENGAGE_CONSENT_FORM_SECRET:-}" ]] && { [[ -z "$vault" ]] || ! secret_exists "$vault" "Consent--FormSecret"; }; then
+    echo "==> Generating the consent form secret (first deployment)"
+    ENGAGE_CONSENT_FORM_SECRET="$(new_secret)"
+  fi
   # main.bicepparam reads them with readEnvironmentVariable; empty means "keep what Key Vault holds".
   export ENGAGE_PSEUDONYM_SECRET="${ENGAGE_PSEUDONYM_SECRET:-}"
   export ENGAGE_ADMIN_KEY="${ENGAGE_ADMIN_KEY:-}"
+  export ENGAGE_CONSENT_FORM_SECRET="${ENGAGE_CONSENT_FORM_SECRET:-}"
+  export ENGAGE_SMTP_APP_ID="${ENGAGE_SMTP_APP_ID:-}" ENGAGE_SMTP_SP_OBJECT_ID="${ENGAGE_SMTP_SP_OBJECT_ID:-}" ENGAGE_SMTP_CLIENT_SECRET="${ENGAGE_SMTP_CLIENT_SECRET:-}"
   export ENGAGE_SMS_WEBHOOK_KEY="${ENGAGE_SMS_WEBHOOK_KEY:-}"
   # Event Grid refuses a subscription to a function that is not deployed yet: subscribe once SmsReceived exists.
   if sms_function_deployed; then

@@ -63,6 +63,14 @@ param adminKey string = ''
 @description('The ?key= of the Communication Services events webhook (at least 16 characters). Empty keeps the stored one.')
 param smsWebhookKey string = ''
 
+@secure()
+@description('Secret signing consent form subject tokens and double opt-in links (at least 32 characters). Empty keeps the stored one.')
+param consentFormSecret string = ''
+
+@secure()
+@description('Client secret of the Entra app that sends e-mail over the Communication Services SMTP relay. Empty keeps the stored one.')
+param smtpClientSecret string = ''
+
 // ---- The app's settings (the same keys the self-hosted runtime reads from appsettings.json) -------------------------
 
 @description('Origins of web pages allowed to send tracking calls; empty allows any.')
@@ -156,14 +164,46 @@ param smsEventSubscription bool = false
 @description('How long after a consent request SMS a reply ANO/NE still answers it (d.hh:mm:ss).')
 param smsReplyWindow string = '30.00:00:00'
 
-@description('Where Communication Services keeps its data at rest.')
-param communicationDataLocation string = 'Europe'
-
 @description('Country calling code national phone numbers get (777 123 456 -> +420777123456).')
 param contactsDefaultCountryCode string = '420'
 
 @description('Purposes (purpose or purpose/Channel, e.g. marketing/Email) that may rest on legitimate interest when nothing is recorded; empty: consent needed for everything.')
 param contactsLegitimateInterest array = []
+
+@description('The name consent pages and e-mails speak in (the company\'s or the product\'s).')
+param consentProductName string = 'Engagement 360'
+
+@description('Where people reach the consent pages (https://host), e.g. a custom domain; empty: the host each request came to.')
+param consentPublicBaseUrl string = ''
+
+@description('Origins of portals and websites that show the consent form; empty: those of trackingAllowedOrigins (any when both are empty).')
+param consentAllowedOrigins array = []
+
+@description('Proxies in front of the app beyond App Service\'s own front end (e.g. 1 behind Front Door): the worker already takes the address the front end saw.')
+@minValue(0)
+@maxValue(10)
+param consentTrustedProxyCount int = 0
+
+@description('How long a subject token handed to the consent form is accepted (d.hh:mm:ss).')
+param consentFormTokenValidity string = '01:00:00'
+
+@description('How long a double opt-in link is accepted (d.hh:mm:ss).')
+param consentConfirmLinkValidity string = '7.00:00:00'
+
+@description('Application (client) id of the Entra app that sends over the SMTP relay; empty: e-mail is off (requests are answered 503).')
+param smtpEntraAppId string = ''
+
+@description('Object id of that app\'s service principal, to give it its role on the Communication Services resource; empty: assign it by hand.')
+param smtpServicePrincipalId string = ''
+
+@description('Sender address; empty: DoNotReply@ the Azure-managed domain.')
+param emailFrom string = ''
+
+@description('Sender display name.')
+param emailFromName string = 'Engagement 360'
+
+@description('Where Communication Services keeps e-mail data at rest.')
+param emailDataLocation string = 'Europe'
 
 @description('Consumer group of the function app\'s Event Hubs triggers.')
 param eventHubsConsumerGroup string = 'ingestion'
@@ -181,7 +221,7 @@ var names = {
   plan: 'plan-${namePrefix}-${token}'
   functionApp: 'func-${namePrefix}-${token}'
   communication: 'acs-${namePrefix}-${token}'
-  emailService: 'acs-email-${namePrefix}-${token}'
+  emailService: 'ecs-${namePrefix}-${token}'
   smsEvents: 'evgt-acs-${namePrefix}-${token}'
 }
 var deploymentContainerName = 'app-package'
@@ -239,6 +279,8 @@ module keyVault 'modules/keyvault.bicep' = {
     pseudonymSecret: pseudonymSecret
     adminKey: adminKey
     smsWebhookKey: smsWebhookKey
+    consentFormSecret: consentFormSecret
+    smtpPassword: smtpClientSecret
     tags: tags
   }
 }
@@ -246,9 +288,10 @@ module keyVault 'modules/keyvault.bicep' = {
 module communication 'modules/communication.bicep' = {
   name: 'communication'
   params: {
-    name: names.communication
+    communicationName: names.communication
     emailServiceName: names.emailService
-    dataLocation: communicationDataLocation
+    dataLocation: emailDataLocation
+    smtpServicePrincipalId: smtpServicePrincipalId
     keyVaultName: keyVault.outputs.name
     tags: tags
   }
@@ -288,6 +331,17 @@ var engagementSettings = {
   Tracking__BurstEventsPerSource: string(trackingBurstEventsPerSource)
 
   Admin__Key: keyVault.outputs.adminKeyReference
+
+  // Workflows run on Durable Functions in Azure: these set how commands (activities) are retried. The queue and
+  // polling settings belong to the self-hosted runtime; the queue is still created at start.
+  Workflows__MaxAttempts: '5'
+  Workflows__FirstRetryDelay: '00:00:05'
+  Workflows__MaxRetryDelay: '00:05:00'
+  Workflows__QueueName: 'workflow-work'
+  Workflows__Concurrency: '8'
+  Workflows__LeaseTime: '00:01:00'
+  Workflows__ResumeEvery: '00:05:00'
+  Workflows__HistoryInView: '50'
 
   AdFeed__SourceId: adFeedSourceId
 
@@ -336,6 +390,25 @@ var engagementSettings = {
   // Contacts: national numbers and where legitimate interest may stand in for consent (items set below).
   Contacts__DefaultCountryCode: contactsDefaultCountryCode
 
+  // Consent texts, the consent form, double opt-in links (Consent:Purposes and AllowedOrigins are arrays, below).
+  Consent__TextsFile: ''
+  Consent__FormSecret: keyVault.outputs.consentFormSecretReference
+  Consent__FormTokenValidity: consentFormTokenValidity
+  Consent__ConfirmLinkValidity: consentConfirmLinkValidity
+  Consent__TrustedProxyCount: string(consentTrustedProxyCount)
+  Consent__ProductName: consentProductName
+  Consent__PublicBaseUrl: consentPublicBaseUrl
+
+  // E-mail over the Communication Services SMTP relay as the Entra app (off until smtpEntraAppId is given).
+  Email__From: empty(emailFrom) ? communication.outputs.senderAddress : emailFrom
+  Email__FromName: emailFromName
+  Email__Smtp__Host: empty(smtpEntraAppId) ? '' : 'smtp.azurecomm.net'
+  Email__Smtp__Port: '587'
+  Email__Smtp__Security: 'StartTls'
+  Email__Smtp__UserName: empty(smtpEntraAppId) ? '' : '${communication.outputs.name}.${smtpEntraAppId}.${tenant().tenantId}'
+  Email__Smtp__Password: empty(smtpEntraAppId) ? '' : keyVault.outputs.smtpClientSecretReference
+  Email__Smtp__TimeoutSeconds: '30'
+
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup
 }
@@ -369,6 +442,10 @@ var legitimateInterestSettings = [for (purpose, i) in contactsLegitimateInterest
   name: 'Contacts__LegitimateInterest__${i}'
   value: purpose
 }]
+var consentOriginSettings = [for (origin, i) in consentAllowedOrigins: {
+  name: 'Consent__AllowedOrigins__${i}'
+  value: origin
+}]
 var trainerSettings = [for (trainer, i) in modelTrainers: {
   name: 'Models__Trainers__${i}'
   value: trainer
@@ -388,7 +465,7 @@ module functionApp 'modules/functionapp.bicep' = {
     eventHubsFullyQualifiedNamespace: eventHubs.outputs.fullyQualifiedNamespace
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: engagementSettings
-    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings, legitimateInterestSettings)
+    extraAppSettings: concat(allowedOriginSettings, goalSettings, platformSettings, trainerSettings, consentPurposeSettings, consentOriginSettings, legitimateInterestSettings)
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     tags: tags
@@ -418,4 +495,3 @@ output storageAccountName string = storage.outputs.name
 output eventHubsNamespace string = eventHubs.outputs.name
 output keyVaultName string = keyVault.outputs.name
 output communicationServicesName string = communication.outputs.name
-output emailSenderDomain string = communication.outputs.emailSenderDomain

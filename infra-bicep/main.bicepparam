@@ -25,6 +25,17 @@ param smsEventSubscription = bool(readEnvironmentVariable('ENGAGE_SMS_EVENT_SUBS
 param contactsDefaultCountryCode = '420'
 param contactsLegitimateInterest = []
 
+param consentFormSecret = readEnvironmentVariable('ENGAGE_CONSENT_FORM_SECRET', '')
+
+// E-mail (double opt-in) over the Communication Services SMTP relay, as an Entra app: its client id, its service
+// principal's object id (for its role) and a client secret. Without an app id, e-mail stays off.
+param smtpEntraAppId = readEnvironmentVariable('ENGAGE_SMTP_APP_ID', '')
+param smtpServicePrincipalId = readEnvironmentVariable('ENGAGE_SMTP_SP_OBJECT_ID', '')
+param smtpClientSecret = readEnvironmentVariable('ENGAGE_SMTP_CLIENT_SECRET', '')
+
+// Portals and websites that show the consent form, e.g. ['https://portal.example.com']; empty: trackingAllowedOrigins.
+param consentAllowedOrigins = []
+
 // Web pages allowed to send tracking calls, e.g. ['https://www.example.com']; empty allows any.
 param trackingAllowedOrigins = []
 

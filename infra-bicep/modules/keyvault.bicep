@@ -4,6 +4,9 @@
 //   Admin--Key                  the X-Admin-Key of management calls
 //   Sms--WebhookKey             the ?key= of the Communication Services events webhook
 //   Sms--ConnectionString       written by communication.bicep from the Communication Services resource's keys
+//   Consent--FormSecret         signs consent form subject tokens and double opt-in links (changing it invalidates
+//                               every token and link issued before)
+//   Email--Smtp--Password       the client secret of the Entra app the Communication Services SMTP relay accepts
 // A secret is written only when its value is passed, so a redeployment without values keeps the stored ones.
 
 @description('Name of the key vault (3-24 letters, digits and hyphens).')
@@ -25,6 +28,14 @@ param adminKey string = ''
 @secure()
 @description('Value for Sms--WebhookKey; empty keeps the stored secret.')
 param smsWebhookKey string = ''
+
+@secure()
+@description('Value for Consent--FormSecret; empty keeps the stored secret.')
+param consentFormSecret string = ''
+
+@secure()
+@description('Value for Email--Smtp--Password; empty keeps the stored secret.')
+param smtpPassword string = ''
 
 param tags object = {}
 
@@ -69,6 +80,22 @@ resource smsWebhookKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
   }
 }
 
+resource consentFormSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(consentFormSecret)) {
+  parent: vault
+  name: 'Consent--FormSecret'
+  properties: {
+    value: consentFormSecret
+  }
+}
+
+resource smtpPasswordValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
+  parent: vault
+  name: 'Email--Smtp--Password'
+  properties: {
+    value: smtpPassword
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 
@@ -76,3 +103,5 @@ output id string = vault.id
 output pseudonymSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Ingestion--PseudonymSecret)'
 output adminKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Admin--Key)'
 output smsWebhookKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Sms--WebhookKey)'
+output consentFormSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Consent--FormSecret)'
+output smtpClientSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Email--Smtp--Password)'

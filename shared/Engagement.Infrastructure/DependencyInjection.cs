@@ -78,16 +78,22 @@ public static class DependencyInjection
         services.AddSingleton<IngestionHandler>();
         services.AddSingleton<ProfileQuery>();
         services.AddSingleton<Journeys.JourneyStore>();
-        services.AddOptions<Consent.ConsentOptions>().BindConfiguration(Consent.ConsentOptions.SectionName);
+        services.AddOptions<Consent.ConsentOptions>().BindConfiguration(Consent.ConsentOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Consent.ConsentOptions>, Consent.ConsentOptionsValidator>();
+        services.AddOptions<Email.EmailOptions>().BindConfiguration(Email.EmailOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Email.EmailOptions>, Email.EmailOptionsValidator>();
+        services.AddSingleton<Email.EmailSender>();
+        // Loaded once: the texts a deployment shows are fixed while it runs.
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<Consent.ConsentOptions>>().Value.LoadTexts());
+        services.AddSingleton(sp => new Core.Consent.ConsentTokenSigner(sp.GetRequiredService<IOptions<Consent.ConsentOptions>>().Value.FormSecret));
         services.AddSingleton<Consent.ConsentStore>();
+        services.AddSingleton<Consent.ConsentRequestStore>();
         services.AddSingleton<Consent.ConsentHttp>();
         services.AddOptions<Contacts.ContactOptions>().BindConfiguration(Contacts.ContactOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Contacts.ContactStore>();
         services.AddSingleton<Contacts.ContactGate>();
         services.AddSingleton<Contacts.ContactHttp>();
         services.AddSingleton<Contacts.ContactImport>();
-        // The shipped texts, unless a host registered a catalogue of its own first.
-        services.TryAddSingleton(Core.Consent.ConsentTextCatalog.Default);
         services.AddOptions<Sms.SmsOptions>().BindConfiguration(Sms.SmsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(Sms.SmsSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<Sms.SmsHistory>();
@@ -95,6 +101,8 @@ public static class DependencyInjection
         services.AddSingleton<Sms.SmsReplyHandler>();
         services.AddSingleton<Sms.CommunicationEvents>();
         services.AddSingleton<Sms.ConsentSmsHttp>();
+        services.AddSingleton<Consent.ConsentFormHttp>();
+        services.AddSingleton<Consent.EmailConsentHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Journeys.EventRetention>();
@@ -115,6 +123,12 @@ public static class DependencyInjection
         services.AddSingleton<Models.ScorePublisher>();
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Models.ModelTraining>());
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Models.ScorePublisher>());
+        services.AddOptions<Workflows.WorkflowOptions>().BindConfiguration(Workflows.WorkflowOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Workflows.WorkflowCatalog>();
+        services.AddSingleton<Workflows.WorkflowEngine>();
+        services.TryAddSingleton<Workflows.IWorkflowRuntime>(sp => sp.GetRequiredService<Workflows.WorkflowEngine>());
+        services.AddSingleton<Workflows.WorkflowHttp>();
+        services.AddSingleton<Workflows.WorkflowQueueWorker>();
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();
@@ -127,6 +141,28 @@ public static class DependencyInjection
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<StreamPayloadCleanup>());
         services.AddSingleton<ClaimCheckEncoder>();
         services.TryAddSingleton<IEventStreamProducer, QueueEventStreamProducer>();
+        return services;
+    }
+}
+
+/// <summary>Registers workflow types and activities.</summary>
+public static class WorkflowRegistration
+{
+    /// <summary>Adds a workflow type driven by <typeparamref name="TDecider"/>.</summary>
+    public static IServiceCollection AddWorkflow<TInput, TState, TDecider>(this IServiceCollection services)
+        where TDecider : class, Core.Workflows.IDecider<TInput, TState>
+    {
+        services.AddSingleton<TDecider>();
+        services.AddSingleton<Workflows.IWorkflowDefinition>(sp => new Workflows.WorkflowDefinition<TInput, TState>(sp.GetRequiredService<TDecider>()));
+        return services;
+    }
+
+    /// <summary>Adds an activity that runs workflow commands.</summary>
+    public static IServiceCollection AddWorkflowActivity<TActivity>(this IServiceCollection services)
+        where TActivity : class, Workflows.IWorkflowActivity
+    {
+        services.AddSingleton<TActivity>();
+        services.AddSingleton<Workflows.IWorkflowActivity>(sp => sp.GetRequiredService<TActivity>());
         return services;
     }
 }

@@ -73,9 +73,13 @@ public sealed partial class BicepAppSettingsTests
         var communication = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "modules", "communication.bicep"));
         Assert.Contains("name: 'Sms--ConnectionString'", communication, StringComparison.Ordinal);
         Assert.Contains("listKeys().primaryConnectionString", communication, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s*Consent__FormSecret:\s*keyVault\.outputs\.consentFormSecretReference\s*$", main);
+        Assert.Matches(@"(?m)^\s*Email__Smtp__Password:.*\bkeyVault\.outputs\.smtpClientSecretReference\s*$", main);
         var keyVault = File.ReadAllText(Path.Combine(RepositoryRoot.Bicep, "modules", "keyvault.bicep"));
         Assert.Contains("SecretName=Ingestion--PseudonymSecret", keyVault, StringComparison.Ordinal);
         Assert.Contains("SecretName=Admin--Key", keyVault, StringComparison.Ordinal);
+        Assert.Contains("SecretName=Consent--FormSecret", keyVault, StringComparison.Ordinal);
+        Assert.Contains("SecretName=Email--Smtp--Password", keyVault, StringComparison.Ordinal);
         Assert.Contains("SecretName=Sms--WebhookKey", keyVault, StringComparison.Ordinal);
     }
 

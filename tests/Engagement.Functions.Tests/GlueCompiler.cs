@@ -40,6 +40,7 @@ internal static partial class GlueCompiler
         "OrchestrationTrigger", "OrchestrationTriggerAttribute", "ActivityTrigger", "ActivityTriggerAttribute",
         "DurableClient", "DurableClientAttribute", "TaskOrchestrationContext", "DurableTaskClient", "TaskName",
         "TaskOptions", "RetryPolicy", "StartOrchestrationOptions", "OrchestrationMetadata", "OrchestrationRuntimeStatus",
+        "TaskFailedException",
         // Azure.Messaging.EventHubs
         "EventData", "EventHubProducerClient", "EventHubProducerClientOptions", "EventHubsRetryOptions",
         "EventHubsRetryMode", "EventHubsException", "SendEventOptions", "EventDataBatch",

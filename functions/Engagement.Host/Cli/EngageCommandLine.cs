@@ -69,11 +69,19 @@ public static class EngageCommandLine
     private static Command ServeCommand(Option<string?> storage)
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var command = new Command("serve", "Run the tracking and management endpoints, the stream consumer and the timers.") { urls };
+        var maildev = new Option<bool>("--maildev") { Description = "Start MailDev (from npm) and send e-mail there, such as double opt-in requests; prints its inbox." };
+        var command = new Command("serve", "Run the tracking, consent and management endpoints, the stream consumer and the timers.") { urls, maildev };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var context = await StorageContext.OpenAsync(parse.GetValue(storage), cancellationToken);
-            await using var app = EngageWebHost.Build(context.Settings, parse.GetValue(urls)!);
+            await using var inbox = parse.GetValue(maildev) ? await MailDevProcess.StartAsync(cancellationToken) : null;
+            var settings = new Dictionary<string, string?>(context.Settings, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in inbox?.EmailSettings ?? new Dictionary<string, string?>())
+            {
+                settings[key] = value;
+            }
+
+            await using var app = EngageWebHost.Build(settings, parse.GetValue(urls)!);
             await StorageContext.CheckReachableAsync(app.Services, cancellationToken);
             await app.StartAsync(cancellationToken);
             Console.WriteLine($"Engagement 360 listening on {string.Join(", ", app.Urls)}");
@@ -81,6 +89,11 @@ public static class EngageCommandLine
             {
                 Console.WriteLine($"Embedded storage (Azurite) under {RepoPaths.DataDirectory}; admin key: {app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Key}");
                 Console.WriteLine($"SMS events webhook (Event Grid): {app.Urls.First()}/api/events/communication?key={app.Services.GetRequiredService<IOptions<Infrastructure.Sms.SmsOptions>>().Value.WebhookKey}");
+            }
+
+            if (inbox is not null)
+            {
+                Console.WriteLine($"E-mail goes to MailDev: inbox {inbox.WebAddress} (SMTP 127.0.0.1:{inbox.SmtpPort})");
             }
 
             await app.WaitForShutdownAsync(cancellationToken);

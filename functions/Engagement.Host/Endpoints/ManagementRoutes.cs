@@ -2,6 +2,7 @@ using Engagement.Infrastructure;
 using Engagement.Infrastructure.Health;
 using Engagement.Infrastructure.Http;
 using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Workflows;
 using Microsoft.Extensions.Options;
 
 namespace Engagement.Host.Endpoints;
@@ -22,10 +23,22 @@ internal static class ManagementRoutes
             new ReplyResult(await consents.RecordAsync(request.Body, ct)));
         api.MapGet("/consents/{subject}", async (string subject, Infrastructure.Consent.ConsentHttp consents, CancellationToken ct) =>
             new ReplyResult(await consents.ReadAsync(subject, ct)));
+        api.MapPost("/consent-forms/tokens", async (HttpRequest request, Infrastructure.Consent.ConsentFormHttp form, CancellationToken ct) =>
+            new ReplyResult(await form.IssueTokenAsync(request.Body, ct)));
+        api.MapGet("/consent-texts/{textId}/{version}/{lang}", (string textId, string version, string lang, Infrastructure.Consent.ConsentFormHttp form) =>
+            new ReplyResult(form.Text(textId, version, lang)));
+        api.MapPost("/consent-requests/email", async (HttpRequest request, Infrastructure.Consent.EmailConsentHttp email, CancellationToken ct) =>
+            new ReplyResult(await email.RequestAsync(request, ct)));
         api.MapGet("/subjects/{id}/export", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>
             new ReplyResult(await subjects.ExportAsync(id, ct)));
         api.MapDelete("/subjects/{id}", async (string id, Infrastructure.Subjects.SubjectHttp subjects, CancellationToken ct) =>
             new ReplyResult(await subjects.EraseAsync(id, ct)));
+        api.MapGet("/workflows/{id}", async (string id, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await workflows.GetAsync(id, ct)));
+        api.MapPost("/workflows/{id}/events/{name}", async (string id, string name, HttpRequest request, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await workflows.RaiseAsync(id, name, request.Body, request.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), ct)));
+        api.MapPost("/workflows/{id}/cancel", async (string id, HttpRequest request, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await workflows.CancelAsync(id, request.Body, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

@@ -14,8 +14,9 @@ public static class EngageWebHost
     /// <summary>Builds the web host on the given settings (storage, secrets, overrides).</summary>
     /// <param name="settings">Configuration values, e.g. <c>Storage:ConnectionString</c>.</param>
     /// <param name="urls">Where to listen, e.g. <c>http://127.0.0.1:5080</c>.</param>
-    /// <param name="consume">Whether to run the stream consumer.</param>
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string urls, bool consume = true)
+    /// <param name="consume">Whether to run the stream consumer, the timers and the workflow runtime.</param>
+    /// <param name="configureServices">More services, such as workflow types of an embedding application, or a test's <see cref="TimeProvider"/>.</param>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string urls, bool consume = true, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -25,15 +26,18 @@ public static class EngageWebHost
         // The storage SDK logs every expected 404/409 (exists already, not found) as a warning.
         builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         builder.Services.AddEngagementInfrastructure(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
         if (consume)
         {
             builder.Services.AddHostedService<StreamConsumerService>();
             builder.Services.AddHostedService<TimerService>();
+            builder.Services.AddHostedService<WorkflowService>();
         }
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.MapTracking();
+        app.MapConsentForms();
         app.MapManagement();
         app.MapContacts();
         return app;

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Engagement.Host.Hosting;
 
 /// <summary>
-/// Secrets of the embedded default deployment (pseudonym secret, admin key, SMS events webhook key), made at random on first use and kept
+/// Secrets of the embedded default deployment (pseudonym secret, admin key, consent form secret, SMS events webhook key), made at random on first use and kept
 /// in <c>.engage/secrets.json</c>. With explicit storage they must come from configuration instead.
 /// </summary>
 public static class LocalSettings
@@ -17,7 +17,7 @@ public static class LocalSettings
         var path = Path.Combine(dataDirectory, "secrets.json");
         var values = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? [] : [];
         var changed = false;
-        foreach (var key in new[] { "Ingestion:PseudonymSecret", "Admin:Key", "Demo:WebKey", "Demo:AdKey", "Sms:WebhookKey" })
+        foreach (var key in new[] { "Ingestion:PseudonymSecret", "Admin:Key", "Consent:FormSecret", "Demo:WebKey", "Demo:AdKey", "Sms:WebhookKey" })
         {
             if (values[key] is null)
             {

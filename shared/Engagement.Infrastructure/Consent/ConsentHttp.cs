@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Engagement.Infrastructure.Consent;
 
-/// <summary>Which purposes a deployment records consent for.</summary>
+/// <summary>Which purposes a deployment records consent for, the texts it asks with, and how the web and e-mail channels capture decisions.</summary>
 public sealed class ConsentOptions
 {
     /// <summary>Configuration section.</summary>
@@ -16,8 +16,87 @@ public sealed class ConsentOptions
     /// <summary>The purposes; empty: marketing, profiling, ad-personalisation, third-party-sharing.</summary>
     public List<string> Purposes { get; set; } = [];
 
+    /// <summary>A JSON file of consent texts (see <see cref="ConsentTextCatalog.Parse"/>) replacing the shipped Czech and English ones.</summary>
+    public string? TextsFile { get; set; }
+
+    /// <summary>
+    /// The secret that signs subject tokens and double opt-in links (HMAC-SHA256), at least 32 characters; in Key Vault
+    /// in Azure. Changing it invalidates every token and link issued before.
+    /// </summary>
+    public string FormSecret { get; set; } = string.Empty;
+
+    /// <summary>How long a subject token handed to the consent form is accepted.</summary>
+    public TimeSpan FormTokenValidity { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a double opt-in link is accepted.</summary>
+    public TimeSpan ConfirmLinkValidity { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Origins of pages (portals, websites) that may call the consent form's endpoints; empty: those of <c>Tracking:AllowedOrigins</c>.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// How many proxies in front of the app append to <c>X-Forwarded-For</c>; the browser's address recorded as evidence
+    /// is the one the outermost of them saw. 0: the connection's own address (the header is ignored, as anyone can send it).
+    /// </summary>
+    public int TrustedProxyCount { get; set; }
+
+    /// <summary>The name the consent pages and e-mails speak in (the company's or the product's).</summary>
+    public string ProductName { get; set; } = "Engagement 360";
+
+    /// <summary>Where people reach the consent pages (scheme and host, e.g. <c>https://consent.example.com</c>); empty: the host the request came to.</summary>
+    public string? PublicBaseUrl { get; set; }
+
     /// <summary>The purposes in effect.</summary>
     public IReadOnlyList<string> EffectivePurposes() => Purposes.Count > 0 ? Purposes : ConsentLedger.StandardPurposes;
+
+    /// <summary>The consent texts in effect: <see cref="TextsFile"/>, or the shipped ones.</summary>
+    public ConsentTextCatalog LoadTexts() =>
+        string.IsNullOrWhiteSpace(TextsFile) ? ConsentTextCatalog.Default : ConsentTextCatalog.Parse(File.ReadAllText(TextsFile));
+}
+
+/// <summary>Checks the consent settings at start, so a bad secret or texts file stops the app rather than the first visitor.</summary>
+internal sealed class ConsentOptionsValidator : IValidateOptions<ConsentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ConsentOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrEmpty(options.FormSecret) || options.FormSecret.Length < ConsentTokenSigner.MinSecretLength)
+        {
+            errors.Add($"Consent:FormSecret is required: at least {ConsentTokenSigner.MinSecretLength} characters (it signs consent form tokens and double opt-in links).");
+        }
+
+        if (options.FormTokenValidity <= TimeSpan.Zero || options.ConfirmLinkValidity <= TimeSpan.Zero)
+        {
+            errors.Add("Consent:FormTokenValidity and Consent:ConfirmLinkValidity must be positive.");
+        }
+
+        if (options.TrustedProxyCount is < 0 or > 10)
+        {
+            errors.Add("Consent:TrustedProxyCount must be 0–10.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.PublicBaseUrl)
+            && (!Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("https" or "http")))
+        {
+            errors.Add("Consent:PublicBaseUrl must be an absolute http(s) URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ProductName))
+        {
+            errors.Add("Consent:ProductName must not be empty.");
+        }
+
+        try
+        {
+            options.LoadTexts();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or JsonException or ArgumentException or NotSupportedException)
+        {
+            errors.Add($"Consent:TextsFile could not be loaded: {ex.Message}");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
 }
 
 /// <summary>A recorded decision as the API answers it.</summary>

@@ -17,9 +17,7 @@ public static class TrackingCors
     public static bool IsAllowed(string? origin, TrackingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return string.IsNullOrEmpty(origin)
-            || options.AllowedOrigins.Length == 0
-            || options.AllowedOrigins.Any(allowed => allowed == "*" || string.Equals(allowed.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+        return string.IsNullOrEmpty(origin) || BrowserOrigins.Allows(options.AllowedOrigins, origin);
     }
 
     /// <summary>The CORS headers of an answer to an allowed browser request; none for requests without an origin.</summary>

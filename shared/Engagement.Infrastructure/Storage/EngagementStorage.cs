@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Engagement.Infrastructure.Storage;
 
 /// <summary>The tables, containers and queues of one deployment.</summary>
-public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion)
+public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion, IOptions<Workflows.WorkflowOptions> workflows)
 {
     /// <summary>Events, and per identity its activity row. PartitionKey = pseudonymous identity key.</summary>
     public TableClient Events { get; } = tables.GetTableClient("events");
@@ -37,8 +37,17 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>SMS received: PartitionKey = subject key (or <c>number-{hash}</c> when no subject matched), RowKey = the SMS id.</summary>
     public TableClient SmsReplies { get; } = tables.GetTableClient("smsreplies");
 
+    /// <summary>
+    /// E-mail consent requests (double opt-in): PartitionKey = subject key, RowKey = send id; the address, the texts
+    /// asked about, whether the e-mail went out and whether it was confirmed. Personal data: exported and erased with the subject.
+    /// </summary>
+    public TableClient ConsentRequests { get; } = tables.GetTableClient("consentrequests");
+
     /// <summary>Erasures: that a subject was erased, when, and what was removed; no personal data.</summary>
     public TableClient Erasures { get; } = tables.GetTableClient("erasures");
+
+    /// <summary>Workflow instances of the self-hosted runtime: PartitionKey = instance id; the state row and the history of decisions.</summary>
+    public TableClient Workflows { get; } = tables.GetTableClient("workflows");
 
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
@@ -61,13 +70,16 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>The self-hosted event stream.</summary>
     public QueueClient StreamQueue { get; } = queues.GetQueueClient(ingestion.Value.QueueName);
 
+    /// <summary>The self-hosted workflow runtime's commands and wake-ups.</summary>
+    public QueueClient WorkflowQueue { get; } = queues.GetQueueClient(workflows.Value.QueueName);
+
     /// <summary>The table service, for health checks.</summary>
     public TableServiceClient TableService => tables;
 
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, Erasures, Contacts, ContactIndex, SmsSent, SmsReplies })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, Contacts, ContactIndex, SmsSent, SmsReplies })
         {
             await CreateTableAsync(table, cancellationToken);
         }
@@ -80,6 +92,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
         }
 
         await StreamQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await WorkflowQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     private static async Task CreateTableAsync(TableClient table, CancellationToken cancellationToken)

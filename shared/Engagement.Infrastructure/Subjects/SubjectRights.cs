@@ -10,6 +10,7 @@ using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
 using Engagement.Infrastructure.Sms;
 using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace Engagement.Infrastructure.Subjects;
@@ -17,10 +18,12 @@ namespace Engagement.Infrastructure.Subjects;
 /// <summary>Everything held about a subject (GDPR Art. 15 and 20).</summary>
 /// <param name="Subject">The id asked for.</param>
 /// <param name="ExportedAt">When.</param>
-/// <param name="Profile">The 360° profile with its insights; null for a contact known only from the CRM (no events).</param>
+/// <param name="Profile">The 360° profile with its insights; null when only consents, consent requests or contact data (a contact known only from the CRM) are held.</param>
 /// <param name="Events">Every stored event of every identity of the subject.</param>
 /// <param name="Consents">The consent ledger.</param>
-public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360? Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents)
+/// <param name="ConsentRequests">E-mail consent requests (double opt-in): address, texts, whether sent and confirmed.</param>
+public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Profile360? Profile, IReadOnlyList<EngagementEvent> Events, IReadOnlyList<ConsentRecord> Consents,
+    IReadOnlyList<EmailConsentRequest> ConsentRequests)
 {
     /// <summary>Contact points, provenance and suppressions (standing and lifted).</summary>
     public ContactView? Contact { get; init; }
@@ -40,10 +43,12 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="Profiles">Profile rows deleted (including profiles merged into the subject's).</param>
 /// <param name="ConsentRecords">Consent records deleted.</param>
 /// <param name="DeadLetters">Dead letters naming the subject deleted.</param>
+/// <param name="StreamEvents">The subject's events removed from claim-check payloads still waiting on the stream.</param>
+/// <param name="ConsentRequests">E-mail consent requests deleted (their links stop working).</param>
 /// <param name="ContactRows">Contact rows deleted (contact points, suppressions, lifted suppressions).</param>
 /// <param name="IndexRows">Contact index entries deleted.</param>
 /// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0);
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -58,6 +63,7 @@ public sealed partial class SubjectRights(
     ConsentStore consents,
     ContactStore contacts,
     SmsHistory sms,
+    ConsentRequestStore consentRequests,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -70,11 +76,12 @@ public sealed partial class SubjectRights(
         var profile = await profileQuery.GetAsync(id, cancellationToken);
         var subjectKey = ConsentKey(id);
         var ledger = await consents.ReadAsync(subjectKey, cancellationToken);
+        var requests = await consentRequests.ListAsync(subjectKey, cancellationToken);
         var contact = await contacts.ReadAsync(subjectKey, cancellationToken);
         var sent = await sms.SentToAsync(subjectKey, cancellationToken);
         var numberKeys = await NumberPartitionsAsync(subjectKey, contact, cancellationToken);
         var replies = await sms.RepliesAsync([subjectKey, .. numberKeys.Select(SmsHistory.UnmatchedPartition)], cancellationToken);
-        if (profile is null && ledger is null && contact is null && sent.Count == 0 && replies.Count == 0)
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0)
         {
             return null;
         }
@@ -95,7 +102,7 @@ public sealed partial class SubjectRights(
             }
         }
 
-        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? [])
+        return new SubjectExport(id, clock.GetUtcNow(), profile, events.OrderBy(e => e.Timestamp).ToList(), ledger?.History ?? [], requests)
         {
             Contact = contact is null ? null : ContactView.Of(id, contact),
             SmsSent = sent,
@@ -109,7 +116,7 @@ public sealed partial class SubjectRights(
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         var (keys, profileKeys) = await IdentityKeysAsync(id, cancellationToken);
         long eventRows = 0;
-        int links = 0, profileRows = 0, consentRecords = 0, deadLetters = 0;
+        int links = 0, profileRows = 0, consentRecords = 0, deadLetters = 0, requests = 0;
         foreach (var key in keys)
         {
             eventRows += await DeletePartitionAsync(storage.Events, key, cancellationToken);
@@ -122,7 +129,9 @@ public sealed partial class SubjectRights(
         }
 
         consentRecords += await DeletePartitionAsync(storage.Consents, ConsentKey(id), cancellationToken);
+        requests += await DeletePartitionAsync(storage.ConsentRequests, ConsentKey(id), cancellationToken);
         deadLetters += await DeleteDeadLettersAsync(id, cancellationToken);
+        var streamEvents = await EraseFromClaimChecksAsync(keys.ToHashSet(StringComparer.Ordinal), cancellationToken);
         // SMS first: the numbers whose unmatched replies go too are read from the contact and the SMS sent.
         var subjectKey = ConsentKey(id);
         var numberKeys = await NumberPartitionsAsync(subjectKey, await contacts.ReadAsync(subjectKey, cancellationToken), cancellationToken);
@@ -132,8 +141,8 @@ public sealed partial class SubjectRights(
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + contactRows + indexRows + smsSent + smsReplies > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, contactRows, indexRows, smsSent + smsReplies);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -146,6 +155,8 @@ public sealed partial class SubjectRights(
                 ["Profiles"] = profileRows,
                 ["ConsentRecords"] = consentRecords,
                 ["DeadLetters"] = deadLetters,
+                ["StreamEvents"] = streamEvents,
+                ["ConsentRequests"] = requests,
                 ["ContactRows"] = contactRows,
                 ["IndexRows"] = indexRows,
                 ["SmsRecords"] = smsSent + smsReplies,
@@ -229,6 +240,71 @@ public sealed partial class SubjectRights(
 
         return keys.Distinct(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>
+    /// Removes the subject's events from claim-check payloads still waiting on the stream: the other events of such a
+    /// batch must still be stored, so the blob is rewritten without the subject's (or deleted when nothing else is
+    /// left), conditionally on its ETag so a consumer settling it meanwhile is never overwritten.
+    /// </summary>
+    private async Task<int> EraseFromClaimChecksAsync(HashSet<string> keys, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        await foreach (var item in storage.StreamPayloads.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            var blob = storage.StreamPayloads.GetBlobClient(item.Name);
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                Azure.Storage.Blobs.Models.BlobDownloadResult content;
+                IngestionBatch batch;
+                try
+                {
+                    content = (await blob.DownloadContentAsync(cancellationToken)).Value;
+                    batch = StreamCodec.DecodeBatchBlob(content.Content.ToStream());
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    break;
+                }
+                catch (InvalidDataException)
+                {
+                    break;
+                }
+
+                var kept = batch.Events.Where(e => !Names(e, keys)).ToList();
+                if (kept.Count == batch.Events.Count)
+                {
+                    break;
+                }
+
+                var condition = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = content.Details.ETag };
+                try
+                {
+                    if (kept.Count == 0)
+                    {
+                        await blob.DeleteAsync(conditions: condition, cancellationToken: cancellationToken);
+                    }
+                    else
+                    {
+                        await blob.UploadAsync(new BinaryData(StreamCodec.EncodeBatch(batch with { Events = kept })), new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = condition }, cancellationToken);
+                    }
+
+                    removed += batch.Events.Count - kept.Count;
+                    break;
+                }
+                catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+                {
+                    // Settled or changed meanwhile: look again.
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    private bool Names(EngagementEvent e, HashSet<string> keys) =>
+        (e.UserId is { } user && keys.Contains(pseudonymizer.KeyOf(IdentityRef.User(user)).Value))
+        || (e.AnonymousId is { } anonymous && keys.Contains(pseudonymizer.KeyOf(IdentityRef.Anonymous(anonymous)).Value))
+        || (e.PreviousId is { } previous && (keys.Contains(pseudonymizer.KeyOf(IdentityRef.User(previous)).Value) || keys.Contains(pseudonymizer.KeyOf(IdentityRef.Anonymous(previous)).Value)));
 
     private string ConsentKey(string id) => pseudonymizer.KeyOf(IdentityRef.User(id)).Value;
 

@@ -15,6 +15,8 @@ public sealed class HostFixture : IAsyncLifetime
 {
     public const string AdminKey = "e2e-admin-key-0123456789";
 
+    public const string ConsentFormSecret = "e2e-consent-form-secret-0123456789-abcdef";
+
     /// <summary>The key Event Grid would send to the webhook as ?key=.</summary>
     public const string WebhookKey = "e2e-webhook-key-0123456789";
 
@@ -50,7 +52,8 @@ public sealed class HostFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a host on a free port with the given extra settings.</summary>
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(string connectionString, IDictionary<string, string?> extra)
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(
+        string connectionString, IDictionary<string, string?> extra, Action<IServiceCollection>? configureServices = null)
     {
         var port = Loopback.FreePort();
         var settings = new Dictionary<string, string?>
@@ -58,13 +61,14 @@ public sealed class HostFixture : IAsyncLifetime
             ["Storage:ConnectionString"] = connectionString,
             ["Ingestion:PseudonymSecret"] = "e2e-pseudonym-secret-0123456789",
             ["Admin:Key"] = AdminKey,
+            ["Consent:FormSecret"] = ConsentFormSecret,
         };
         foreach (var (key, value) in extra)
         {
             settings[key] = value;
         }
 
-        var app = EngageWebHost.Build(settings, $"http://127.0.0.1:{port}");
+        var app = EngageWebHost.Build(settings, $"http://127.0.0.1:{port}", configureServices: configureServices);
         await EngageWebHost.PrepareStorageAsync(app.Services);
         await app.StartAsync();
         return (app, new Uri($"http://127.0.0.1:{port}"));

@@ -88,4 +88,19 @@ public sealed class ContactGateTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(audience.HasRecordedDecision(subjects[1]));
         Assert.False(audience.HasRecordedDecision(subjects[0]));
     }
+
+    [Fact]
+    public async Task AConsentRequestEmailToASubjectWhoseEmailIsSuppressedIsRefusedByTheGate()
+    {
+        var subject = UniqueId.New("crm");
+        var key = _services.Get<Core.Identity.Pseudonymizer>().KeyOf(Core.Identity.IdentityRef.User(subject)).Value;
+        await _services.Get<ContactStore>().SuppressAsync(key, new ContactSuppression(ContactChannel.Email, SuppressionReason.Unsubscribed, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var text = ConsentTextCatalog.Default.Current("marketing-email", "cs")!;
+
+        var outcome = await _services.Get<EmailConsentHttp>().SendRequestAsync(subject, "jana@example.cz", [text], "cs", "req-1", "http://localhost");
+
+        Assert.Equal(EmailRequestStatus.Refused, outcome.Status);
+        Assert.Contains("unsubscribed", outcome.Error, StringComparison.Ordinal);
+        Assert.Empty(await _services.Get<ConsentRequestStore>().ListAsync(key));
+    }
 }

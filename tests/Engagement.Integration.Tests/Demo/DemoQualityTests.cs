@@ -23,6 +23,7 @@ public sealed class DemoQualityTests
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Ingestion:PseudonymSecret"] = "demo-quality-pseudonym-secret",
             ["Admin:Key"] = "demo-quality-admin-key",
+            ["Consent:FormSecret"] = "demo-quality-consent-form-secret-0123456789",
         });
         var weekStart = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-7), TimeSpan.Zero);
 

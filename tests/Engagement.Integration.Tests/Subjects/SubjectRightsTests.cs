@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Engagement.Core.Consent;
+using Engagement.Core.Events;
 using Engagement.Core.Identity;
 using Engagement.Core.Contacts;
 using Engagement.Infrastructure.Consent;
@@ -9,6 +10,7 @@ using Engagement.Infrastructure.DeadLetters;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Profiles;
 using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Streaming;
 using Engagement.Infrastructure.Subjects;
 using Engagement.Integration.Tests.Support;
 using Engagement.Testing;
@@ -32,10 +34,12 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
 
         Assert.Equal(4, export.Events.Count);
         Assert.Single(export.Consents);
+        Assert.Equal("erase@example.cz", Assert.Single(export.ConsentRequests).Email);
         Assert.Equal([anonymousId], export.Profile!.AnonymousIds);
         Assert.True(erased.Found);
         Assert.Equal(1, erased.ConsentRecords);
         Assert.Equal(1, erased.DeadLetters);
+        Assert.Equal(1, erased.ConsentRequests);
         Assert.True(erased.Profiles >= 1);
         Assert.Null(await Get<ProfileQuery>().GetAsync(userId));
         Assert.Null(await Get<ProfileQuery>().GetAsync(anonymousId));
@@ -48,6 +52,7 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
             Assert.Empty(await storage.IdentityLinks.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.Profiles.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
+            Assert.Empty(await storage.ConsentRequests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
         }
 
         await foreach (var (_, letter) in Get<DeadLetterStore>().ListAsync())
@@ -75,6 +80,48 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         Assert.Equal(2, profile.EventCount);
         Assert.Empty(profile.AnonymousIds);
         Assert.False(profile.Traits.ContainsKey("email"));
+    }
+
+    [Fact]
+    public async Task ErasureTakesTheSubjectsEventsOutOfClaimChecksStillOnTheStreamAndKeepsEveryoneElses()
+    {
+        var (userId, anonymousId) = await SubjectWithEverythingAsync();
+        var other = UniqueId.New("other-user");
+        var storage = Get<EngagementStorage>();
+        var mixed = $"{DateTime.UtcNow:yyyy-MM-dd}/{UniqueId.New("batch")}.json.gz";
+        var onlyTheirs = $"{DateTime.UtcNow:yyyy-MM-dd}/{UniqueId.New("batch")}.json.gz";
+        await storage.StreamPayloads.UploadBlobAsync(mixed, new BinaryData(StreamCodec.EncodeBatch(new IngestionBatch("b1", "test-site",
+        [
+            EventBuilder.Track("Basket Viewed").ForUser(userId).AtMinute(5).Build(),
+            EventBuilder.Page("https://www.example.cz/auta").ForAnonymous(anonymousId).AtMinute(6).Build(),
+            EventBuilder.Track("Basket Viewed").ForUser(other).AtMinute(7).Build(),
+        ]))));
+        await storage.StreamPayloads.UploadBlobAsync(onlyTheirs, new BinaryData(StreamCodec.EncodeBatch(new IngestionBatch("b2", "test-site",
+            [EventBuilder.Track("Checkout Started").ForUser(userId).AtMinute(8).Build()]))));
+
+        var erased = await Get<SubjectRights>().EraseAsync(userId);
+
+        Assert.True(erased.StreamEvents >= 3);
+        var left = StreamCodec.DecodeBatchBlob((await storage.StreamPayloads.GetBlobClient(mixed).DownloadContentAsync()).Value.Content.ToStream());
+        Assert.Equal([other], left.Events.Select(e => e.UserId));
+        Assert.False((await storage.StreamPayloads.GetBlobClient(onlyTheirs).ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task APersonAskedByEmailBeforeAnyVisitIsExportedAndErased()
+    {
+        var userId = UniqueId.New("asked-only");
+        await RequestConsentByEmailAsync(userId, "asked@example.cz");
+        var rights = Get<SubjectRights>();
+
+        var export = (await rights.ExportAsync(userId))!;
+        var erased = await rights.EraseAsync(userId);
+
+        Assert.Null(export.Profile);
+        Assert.Equal(ConsentRequestState.Pending, Assert.Single(export.ConsentRequests).State);
+        Assert.True(erased.Found);
+        Assert.Equal(1, erased.ConsentRequests);
+        Assert.Null(await rights.ExportAsync(userId));
     }
 
     [Fact]
@@ -139,6 +186,14 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         Assert.Empty(await Get<SmsHistory>().RepliesAsync([SmsHistory.UnmatchedPartition(Get<ContactStore>().PhoneKey(phone))]));
     }
 
+    private async Task RequestConsentByEmailAsync(string userId, string email) =>
+        await Get<ConsentRequestStore>().ClaimAsync(
+            Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value,
+            new EmailConsentRequest("send-" + userId, "req-1", email, "cs", [new RequestedText("marketing", "marketing-email", 1, "cs")],
+                ConsentRequestState.Pending, EventBuilder.BaseTime, "consent-x@example.cz"),
+            "fingerprint",
+            EventBuilder.BaseTime);
+
     private async Task<(string UserId, string AnonymousId)> SubjectWithEverythingAsync()
     {
         var userId = UniqueId.New("erase-user");
@@ -155,6 +210,7 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
             Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value, "marketing", ContactChannel.Email, ConsentDecision.Granted, LegalBasis.Consent,
             CaptureChannel.Import, EventBuilder.BaseTime, new ConsentTextReference("marketing-email", 1, "cs", new string('c', 64)), new ConsentEvidence(), "crm"));
         await Get<DeadLetterStore>().WriteAsync("ingestion", "test", $$"""{"type":"track","userId":"{{userId}}"}""", "test-site");
+        await RequestConsentByEmailAsync(userId, "erase@example.cz");
         return (userId, anonymousId);
     }
 }

@@ -19,6 +19,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>The admin key configured for management calls.</summary>
     public const string AdminKey = "integration-tests-admin-key";
 
+    /// <summary>The secret that signs consent form tokens and double opt-in links.</summary>
+    public const string ConsentFormSecret = "integration-tests-consent-form-secret-0123";
+
     private readonly List<EngagementServices> _containers = [];
     private AzuriteProcess? _azurite;
     private EngagementServices? _services;
@@ -35,6 +38,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         ["Storage:ConnectionString"] = ConnectionString,
         ["Ingestion:PseudonymSecret"] = PseudonymSecret,
         ["Admin:Key"] = AdminKey,
+        ["Consent:FormSecret"] = ConsentFormSecret,
     };
 
     public async Task InitializeAsync()

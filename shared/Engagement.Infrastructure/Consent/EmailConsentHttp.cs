@@ -120,7 +120,7 @@ public sealed class EmailConsentHttp(
             return ReplyShape.Problem(new ApiProblem("E-mail is not configured", 503, "Set Email:Smtp:Host and Email:From to send consent requests by e-mail."));
         }
 
-        var outcome = await SendRequestAsync(input.Subject!, email, texts, language, input.RequestId!, PublicBase(request), cancellationToken);
+        var outcome = await SendRequestAsync(SubjectKey(input.Subject!), email, texts, language, input.RequestId!, PublicBase(request), cancellationToken);
         return outcome.Status switch
         {
             EmailRequestStatus.AlreadySent => Requested(200, input.Subject!, outcome.Request!, sent: false, repeated: true),
@@ -135,7 +135,7 @@ public sealed class EmailConsentHttp(
     /// Sends a consent request e-mail asking for <paramref name="texts"/>, once per (subject, <paramref name="requestId"/>):
     /// the e-mail consent API and consent drives' waves both send through here.
     /// </summary>
-    /// <param name="subject">The customer's user id.</param>
+    /// <param name="subjectKey">The subject's pseudonymous key.</param>
     /// <param name="email">The address.</param>
     /// <param name="texts">The consent texts asked for (e-mail or general texts, in one language).</param>
     /// <param name="language">Their language.</param>
@@ -143,7 +143,7 @@ public sealed class EmailConsentHttp(
     /// <param name="publicBase">Where people reach the confirmation page.</param>
     /// <param name="cancellationToken">Cancels.</param>
     public async Task<EmailRequestOutcome> SendRequestAsync(
-        string subject, string email, IReadOnlyList<ConsentText> texts, string language, string requestId, string publicBase, CancellationToken cancellationToken = default)
+        string subjectKey, string email, IReadOnlyList<ConsentText> texts, string language, string requestId, string publicBase, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (!sender.IsConfigured)
@@ -151,7 +151,6 @@ public sealed class EmailConsentHttp(
             return new EmailRequestOutcome(EmailRequestStatus.NotSent, null, "E-mail is not configured (Email:Smtp:Host, Email:From).");
         }
 
-        var subjectKey = SubjectKey(subject);
         var sendId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subjectKey + "\n" + requestId)))[..32];
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join("\n", [email.ToLowerInvariant(), language, .. texts.Select(t => t.Purpose + "/" + t.Channel).Order(StringComparer.Ordinal)]))));
@@ -173,7 +172,7 @@ public sealed class EmailConsentHttp(
         var stored = claim.Request;
         var shown = stored.Texts.Select(t => catalog.Find(t.TextId, t.Version, t.Language)).OfType<ConsentText>().ToList();
         var expiresAt = now + options.Value.ConfirmLinkValidity;
-        var token = signer.Issue(new EmailConfirmation(sendId, subject, stored.Email, stored.Texts, expiresAt));
+        var token = signer.Issue(new EmailConfirmation(sendId, subjectKey, stored.Email, stored.Texts, expiresAt));
         var link = publicBase.TrimEnd('/') + "/consent/confirm?t=" + Uri.EscapeDataString(token);
         var message = ConsentEmail.Compose(ConsentWording.For(stored.Language), options.Value.ProductName, stored.Email, shown, link, expiresAt, stored.MessageId);
         try
@@ -220,7 +219,7 @@ public sealed class EmailConsentHttp(
         }
 
         var confirmation = check.Confirmation!;
-        var subjectKey = SubjectKey(confirmation.Subject);
+        var subjectKey = confirmation.Subject;
         var evidence = ConsentBrowser.Evidence(request, options.Value.TrustedProxyCount);
         var now = clock.GetUtcNow();
         var recorded = 0;
@@ -262,7 +261,7 @@ public sealed class EmailConsentHttp(
         }
 
         var confirmation = reading.Value!;
-        var stored = await requests.FindAsync(SubjectKey(confirmation.Subject), confirmation.SendId, cancellationToken);
+        var stored = await requests.FindAsync(confirmation.Subject, confirmation.SendId, cancellationToken);
         if (stored is null || !string.Equals(stored.Email, confirmation.Email, StringComparison.OrdinalIgnoreCase))
         {
             return new(ConsentPages.Message(410, language, product, wording.ConfirmTitle, wording.LinkGone), language);

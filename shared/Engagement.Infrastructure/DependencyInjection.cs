@@ -129,6 +129,8 @@ public static class DependencyInjection
         services.TryAddSingleton<Workflows.IWorkflowRuntime>(sp => sp.GetRequiredService<Workflows.WorkflowEngine>());
         services.AddSingleton<Workflows.WorkflowHttp>();
         services.AddSingleton<Workflows.WorkflowQueueWorker>();
+        services.AddSingleton<ConsentDrives.ConsentDriveStore>();
+        services.AddSingleton<ConsentDrives.ConsentDriveHttp>();
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();

@@ -62,6 +62,7 @@ public static class EngageCommandLine
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(ConsentCommands.Create(storage));
         root.Subcommands.Add(Bench.BenchCommand.Create(storage));
         return root;
     }

@@ -39,6 +39,12 @@ internal static class ManagementRoutes
             new ReplyResult(await workflows.RaiseAsync(id, name, request.Body, request.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), ct)));
         api.MapPost("/workflows/{id}/cancel", async (string id, HttpRequest request, WorkflowHttp workflows, CancellationToken ct) =>
             new ReplyResult(await workflows.CancelAsync(id, request.Body, ct)));
+        api.MapPost("/consent-drives", async (HttpRequest request, Infrastructure.ConsentDrives.ConsentDriveHttp drives, WorkflowHttp workflows, CancellationToken ct) =>
+            new ReplyResult(await drives.StartAsync(workflows, request.Body, request.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), ct)));
+        api.MapGet("/consent-drives/{id}", async (string id, IWorkflowRuntime runtime, CancellationToken ct) =>
+            new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ReportAsync(runtime, id, ct)));
+        api.MapGet("/consent-drives/{id}/chart.png", async (string id, IWorkflowRuntime runtime, CancellationToken ct) =>
+            new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ChartAsync(runtime, id, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

@@ -35,7 +35,7 @@ public sealed record ConsentFormToken(string Subject, DateTimeOffset ExpiresAt);
 
 /// <summary>What a double opt-in link confirms.</summary>
 /// <param name="SendId">The e-mail consent request the link was sent with.</param>
-/// <param name="Subject">The user id the consent is recorded for.</param>
+/// <param name="Subject">The pseudonymous key of the subject the consent is recorded for (a link names no customer id).</param>
 /// <param name="Email">The address the link was sent to.</param>
 /// <param name="Texts">The texts the e-mail showed (id, version, language; the catalogue holds their hashes), each naming its purpose.</param>
 /// <param name="ExpiresAt">When the link stops being accepted.</param>

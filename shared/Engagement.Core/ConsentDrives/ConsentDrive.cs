@@ -473,7 +473,7 @@ public sealed class ConsentDrive : IDecider<ConsentDriveInput, ConsentDriveState
             _state = _state with { RandomState = random, AllocationNumber = number, Variants = variants };
             Issue(WorkflowCommand.Of(AllocationCommandId(number), ConsentDriveActivities.AllocateForms, new FormAllocation(
                 number, now, _state.NextReviewAt, Input.Purposes, caps,
-                variants.Select(v => new VariantQuota(v.Variant, v.Placement, v.Share, v.Quota)).ToList())));
+                variants.Select(v => new VariantQuota(v.Variant, v.Placement, v.Share, v.Quota)).ToList(), Input.AudienceInEffect, Input.StartsAt)));
             _notes.Add("forms: " + string.Join(", ", variants.Select(v => Invariant($"{v.Variant} {Percent(v.Share)} ({v.Quota})"))));
         }
 
@@ -491,7 +491,7 @@ public sealed class ConsentDrive : IDecider<ConsentDriveInput, ConsentDriveState
             _state = _state with { AllocationNumber = number, Variants = variants };
             Issue(WorkflowCommand.Of(AllocationCommandId(number), ConsentDriveActivities.AllocateForms, new FormAllocation(
                 number, now, now, Input.Purposes, Input.CapsInEffect,
-                variants.Select(v => new VariantQuota(v.Variant, v.Placement, 0, 0)).ToList())));
+                variants.Select(v => new VariantQuota(v.Variant, v.Placement, 0, 0)).ToList(), Input.AudienceInEffect, Input.StartsAt)));
             _notes.Add("forms stopped");
         }
 

@@ -142,13 +142,17 @@ public sealed record SegmentReach(string Segment, long Contacts, long Asked, lon
 /// <param name="Purposes">The purposes the forms ask for.</param>
 /// <param name="Caps">The display caps per contact the form must keep.</param>
 /// <param name="Variants">Per variant its share and number of displays; all zero when the drive is paused or finished (show no forms).</param>
+/// <param name="Audience">Who the forms are for (with the consent the purposes lack).</param>
+/// <param name="StartsAt">The drive's start (audience membership as of then).</param>
 public sealed record FormAllocation(
     int Number,
     DateTimeOffset From,
     DateTimeOffset Until,
     IReadOnlyList<string> Purposes,
     DisplayCaps Caps,
-    IReadOnlyList<VariantQuota> Variants);
+    IReadOnlyList<VariantQuota> Variants,
+    DriveAudience? Audience = null,
+    DateTimeOffset? StartsAt = null);
 
 /// <summary>One variant's part of a <see cref="FormAllocation"/>.</summary>
 /// <param name="Variant">The variant's id.</param>

@@ -123,7 +123,7 @@ public sealed class EmailConsentHttp(
             return ReplyShape.Problem(new ApiProblem("E-mail is not configured", 503, "Set Email:Smtp:Host and Email:From to send consent requests by e-mail."));
         }
 
-        var outcome = await SendRequestAsync(input.Subject!, email, texts, language, input.RequestId!, PublicBase(request), cancellationToken);
+        var outcome = await SendRequestAsync(SubjectKey(input.Subject!), email, texts, language, input.RequestId!, PublicBase(request), cancellationToken);
         return outcome.Status switch
         {
             EmailRequestStatus.AlreadySent => Requested(200, input.Subject!, outcome.Request!, sent: false, repeated: true),
@@ -139,7 +139,7 @@ public sealed class EmailConsentHttp(
     /// Sends a consent request e-mail asking for <paramref name="texts"/>, once per (subject, <paramref name="requestId"/>):
     /// the e-mail consent API and consent drives' waves both send through here.
     /// </summary>
-    /// <param name="subject">The customer's user id.</param>
+    /// <param name="subjectKey">The subject's pseudonymous key.</param>
     /// <param name="email">The address.</param>
     /// <param name="texts">The consent texts asked for (e-mail or general texts, in one language).</param>
     /// <param name="language">Their language.</param>
@@ -147,10 +147,9 @@ public sealed class EmailConsentHttp(
     /// <param name="publicBase">Where people reach the confirmation page.</param>
     /// <param name="cancellationToken">Cancels.</param>
     public async Task<EmailRequestOutcome> SendRequestAsync(
-        string subject, string email, IReadOnlyList<ConsentText> texts, string language, string requestId, string publicBase, CancellationToken cancellationToken = default)
+        string subjectKey, string email, IReadOnlyList<ConsentText> texts, string language, string requestId, string publicBase, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var subjectKey = SubjectKey(subject);
         // Asking needs no basis, only that e-mail is not suppressed for the subject: the one contact gate decides.
         var decision = await gate.MayAskForConsentAsync(subjectKey, ContactChannel.Email, cancellationToken);
         if (!decision.Allowed)
@@ -184,7 +183,7 @@ public sealed class EmailConsentHttp(
         var stored = claim.Request;
         var shown = stored.Texts.Select(t => catalog.Find(t.TextId, t.Version, t.Language)).OfType<ConsentText>().ToList();
         var expiresAt = now + options.Value.ConfirmLinkValidity;
-        var token = signer.Issue(new EmailConfirmation(sendId, subject, stored.Email, stored.Texts, expiresAt));
+        var token = signer.Issue(new EmailConfirmation(sendId, subjectKey, stored.Email, stored.Texts, expiresAt));
         var link = publicBase.TrimEnd('/') + "/consent/confirm?t=" + Uri.EscapeDataString(token);
         var message = ConsentEmail.Compose(ConsentWording.For(stored.Language), options.Value.ProductName, stored.Email, shown, link, expiresAt, stored.MessageId);
         try
@@ -231,7 +230,7 @@ public sealed class EmailConsentHttp(
         }
 
         var confirmation = check.Confirmation!;
-        var subjectKey = SubjectKey(confirmation.Subject);
+        var subjectKey = confirmation.Subject;
         var evidence = ConsentBrowser.Evidence(request, options.Value.TrustedProxyCount);
         var now = clock.GetUtcNow();
         var recorded = 0;
@@ -273,7 +272,7 @@ public sealed class EmailConsentHttp(
         }
 
         var confirmation = reading.Value!;
-        var stored = await requests.FindAsync(SubjectKey(confirmation.Subject), confirmation.SendId, cancellationToken);
+        var stored = await requests.FindAsync(confirmation.Subject, confirmation.SendId, cancellationToken);
         if (stored is null || !string.Equals(stored.Email, confirmation.Email, StringComparison.OrdinalIgnoreCase))
         {
             return new(ConsentPages.Message(410, language, product, wording.ConfirmTitle, wording.LinkGone), language);

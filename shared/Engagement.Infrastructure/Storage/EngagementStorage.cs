@@ -49,6 +49,9 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Workflow instances of the self-hosted runtime: PartitionKey = instance id; the state row and the history of decisions.</summary>
     public TableClient Workflows { get; } = tables.GetTableClient("workflows");
 
+    /// <summary>Consent drives' form allocations, asks, wave choices and form displays.</summary>
+    public TableClient ConsentDrives { get; } = tables.GetTableClient("consentdrives");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -79,7 +82,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, Contacts, ContactIndex, SmsSent, SmsReplies })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies })
         {
             await CreateTableAsync(table, cancellationToken);
         }

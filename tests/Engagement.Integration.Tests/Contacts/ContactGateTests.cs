@@ -97,7 +97,7 @@ public sealed class ContactGateTests(AzuriteFixture azurite) : IAsyncLifetime
         await _services.Get<ContactStore>().SuppressAsync(key, new ContactSuppression(ContactChannel.Email, SuppressionReason.Unsubscribed, DateTimeOffset.UtcNow.AddMinutes(-1)));
         var text = ConsentTextCatalog.Default.Current("marketing-email", "cs")!;
 
-        var outcome = await _services.Get<EmailConsentHttp>().SendRequestAsync(subject, "jana@example.cz", [text], "cs", "req-1", "http://localhost");
+        var outcome = await _services.Get<EmailConsentHttp>().SendRequestAsync(key, "jana@example.cz", [text], "cs", "req-1", "http://localhost");
 
         Assert.Equal(EmailRequestStatus.Refused, outcome.Status);
         Assert.Contains("unsubscribed", outcome.Error, StringComparison.Ordinal);

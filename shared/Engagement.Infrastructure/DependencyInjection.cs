@@ -131,6 +131,15 @@ public static class DependencyInjection
         services.AddSingleton<Workflows.WorkflowQueueWorker>();
         services.AddSingleton<ConsentDrives.ConsentDriveStore>();
         services.AddSingleton<ConsentDrives.ConsentDriveHttp>();
+        services.AddSingleton<ConsentDrives.ConsentDriveForms>();
+        services.AddSingleton<ConsentDrives.DriveAudienceReader>();
+        services.AddSingleton<ConsentDrives.DriveOutreach>();
+        services.AddWorkflow<Core.ConsentDrives.ConsentDriveInput, Core.ConsentDrives.ConsentDriveState, Core.ConsentDrives.ConsentDrive>();
+        services.AddWorkflowActivity<ConsentDrives.DriveMeasureActivity>();
+        services.AddWorkflowActivity<ConsentDrives.DriveFormsActivity>();
+        services.AddWorkflowActivity<ConsentDrives.DriveWaveActivity>();
+        services.AddWorkflowActivity<ConsentDrives.DriveCallListActivity>();
+        services.AddWorkflowActivity<ConsentDrives.DriveReactivationActivity>();
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();

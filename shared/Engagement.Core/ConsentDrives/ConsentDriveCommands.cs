@@ -214,6 +214,30 @@ public sealed record ReactivationResult(long ByEmail, long BySms, long Unreachab
 /// <summary>Which contacts a drive's audience filter admits: the one rule the measuring and sending activities share.</summary>
 public static class DriveAudienceRules
 {
+    /// <summary>
+    /// Whether a subject counts as opted in for a drive: for every purpose, the latest decision (by decision time, over
+    /// any channel) is a grant. With <paramref name="asOf"/>, only decisions made by then count.
+    /// </summary>
+    public static bool OptedIn(IEnumerable<string> purposes, IEnumerable<ConsentRecord> history, DateTimeOffset? asOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(purposes);
+        ArgumentNullException.ThrowIfNull(history);
+        var counted = history.Where(r => asOf is null || r.Request.DecidedAt <= asOf).ToList();
+        return purposes.All(p => counted.Where(r => r.Request.Purpose == p)
+            .OrderBy(r => r.Request.DecidedAt).ThenBy(r => r.Sequence).LastOrDefault() is { Request.Decision: ConsentDecision.Granted });
+    }
+
+    /// <summary>The drive channel a decision captured over counts for, if any.</summary>
+    public static DriveChannel? ChannelOf(CaptureChannel capturedVia) => capturedVia switch
+    {
+        CaptureChannel.PortalPopup or CaptureChannel.InjectionPage => DriveChannel.WebForm,
+        CaptureChannel.EmailLink => DriveChannel.Email,
+        CaptureChannel.ReplySms => DriveChannel.Sms,
+        CaptureChannel.CallCentre => DriveChannel.CallCentre,
+        CaptureChannel.Store => DriveChannel.Store,
+        _ => null,
+    };
+
     /// <summary>Whether a contact of <paramref name="provenance"/> in <paramref name="segments"/> falls within <paramref name="audience"/>'s filter (consent aside).</summary>
     public static bool Matches(DriveAudience audience, ContactProvenance provenance, IEnumerable<string> segments)
     {

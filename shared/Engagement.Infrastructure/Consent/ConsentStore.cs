@@ -92,6 +92,27 @@ public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
         return records.ToDictionary(r => r.Key, r => ConsentLedger.Status(r.Value), StringComparer.Ordinal);
     }
 
+    /// <summary>Every record of the given purposes, per subject, oldest first, in one pass over the ledger.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ConsentRecord>>> HistoriesForAsync(IReadOnlyCollection<string> purposes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(purposes);
+        var records = new Dictionary<string, List<ConsentRecord>>(StringComparer.Ordinal);
+        foreach (var purpose in purposes.Distinct(StringComparer.Ordinal))
+        {
+            await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Purpose eq {purpose}"), cancellationToken: cancellationToken))
+            {
+                if (!records.TryGetValue(entity.PartitionKey, out var list))
+                {
+                    records[entity.PartitionKey] = list = [];
+                }
+
+                list.Add(FromEntity(entity));
+            }
+        }
+
+        return records.ToDictionary(r => r.Key, r => (IReadOnlyList<ConsentRecord>)r.Value.OrderBy(c => c.Sequence).ToList(), StringComparer.Ordinal);
+    }
+
     private async Task<ConsentRecord?> LatestAsync(string subjectKey, CancellationToken cancellationToken)
     {
         await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(

@@ -56,7 +56,8 @@ public sealed class ContactHttp(ContactStore store, Pseudonymizer pseudonymizer,
         }
 
         var errors = new List<string>();
-        var entry = ContactEntry.Read(input?.Email, input?.Phone, input?.Provenance, input?.ProvenanceDetail, input?.ProvenanceSince, options.Value.DefaultCountryCode, clock.GetUtcNow(), errors);
+        var entry = ContactEntry.Read(input?.Email, input?.Phone, input?.Provenance, input?.ProvenanceDetail, input?.ProvenanceSince, options.Value.DefaultCountryCode, clock.GetUtcNow(), errors,
+            input?.Language, input?.Segments);
         if (entry is null)
         {
             return Invalid(string.Join("; ", errors) + ".", errors);
@@ -166,7 +167,7 @@ public sealed class ContactHttp(ContactStore store, Pseudonymizer pseudonymizer,
         ReplyShape.Problem(new ApiProblem("Invalid contact", 400, detail, errors));
 
     /// <summary>The body of PUT.</summary>
-    private sealed record ContactInput(string? Email, string? Phone, ContactProvenance? Provenance, string? ProvenanceDetail, DateTimeOffset? ProvenanceSince);
+    private sealed record ContactInput(string? Email, string? Phone, ContactProvenance? Provenance, string? ProvenanceDetail, DateTimeOffset? ProvenanceSince, string? Language, List<string>? Segments);
 
     /// <summary>The body of POST suppressions.</summary>
     private sealed record SuppressionInput(ContactChannel? Channel, SuppressionReason? Reason, DateTimeOffset? Until, string? Note);
@@ -176,8 +177,20 @@ public sealed class ContactHttp(ContactStore store, Pseudonymizer pseudonymizer,
 internal static class ContactEntry
 {
     public static (ContactPoints Points, ContactSource Source)? Read(
-        string? email, string? phone, ContactProvenance? provenance, string? detail, DateTimeOffset? since, string defaultCountryCode, DateTimeOffset now, List<string> errors)
+        string? email, string? phone, ContactProvenance? provenance, string? detail, DateTimeOffset? since, string defaultCountryCode, DateTimeOffset now, List<string> errors,
+        string? language = null, IEnumerable<string>? segments = null)
     {
+        if (language is not null && (language.Length is < 2 or > 8 || !language.All(char.IsAsciiLetter)))
+        {
+            errors.Add($"language '{language}' is not a language code (cs, en)");
+        }
+
+        var tags = segments?.ToList() ?? [];
+        if (tags.Any(t => t is null || t.Length > 64 || t.Contains(',', StringComparison.Ordinal)))
+        {
+            errors.Add("segments are tags of at most 64 characters without commas");
+        }
+
         EmailAddress? address = null;
         PhoneNumber? number = null;
         if (!string.IsNullOrWhiteSpace(email))
@@ -216,6 +229,6 @@ internal static class ContactEntry
 
         return errors.Count > 0
             ? null
-            : (new ContactPoints(address, number), new ContactSource(provenance ?? ContactProvenance.Unknown, string.IsNullOrWhiteSpace(detail) ? null : detail.Trim(), since ?? now));
+            : (new ContactPoints(address, number, language?.ToLowerInvariant(), ContactPoints.SegmentsOf(tags)), new ContactSource(provenance ?? ContactProvenance.Unknown, string.IsNullOrWhiteSpace(detail) ? null : detail.Trim(), since ?? now));
     }
 }

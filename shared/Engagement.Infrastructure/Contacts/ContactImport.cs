@@ -30,7 +30,7 @@ public sealed record ContactImportReport(int Rows, int Created, int Updated, int
 /// </summary>
 public sealed class ContactImport(ContactStore store, Pseudonymizer pseudonymizer, IOptions<ContactOptions> options, TimeProvider clock)
 {
-    private static readonly string[] Columns = ["subject", "email", "phone", "provenance", "provenancedetail", "provenancesince"];
+    private static readonly string[] Columns = ["subject", "email", "phone", "provenance", "provenancedetail", "provenancesince", "language", "segments"];
 
     /// <summary>Imports the file read by <paramref name="reader"/>.</summary>
     public async Task<ContactImportReport> ImportAsync(TextReader reader, CancellationToken cancellationToken = default)
@@ -76,7 +76,7 @@ public sealed class ContactImport(ContactStore store, Pseudonymizer pseudonymize
         var unknown = header.Where(h => h.Length > 0 && !Columns.Contains(h)).ToList();
         if (unknown.Count > 0)
         {
-            throw new InvalidDataException($"unknown columns: {string.Join(", ", unknown)} (expected subject, email, phone, provenance, provenance_detail, provenance_since)");
+            throw new InvalidDataException($"unknown columns: {string.Join(", ", unknown)} (expected subject, email, phone, provenance, provenance_detail, provenance_since, language, segments)");
         }
 
         int rows = 0, created = 0, updated = 0, unchanged = 0;
@@ -124,7 +124,8 @@ public sealed class ContactImport(ContactStore store, Pseudonymizer pseudonymize
                 }
             }
 
-            var entry = ContactEntry.Read(Field(csv, "email"), Field(csv, "phone"), provenance, Field(csv, "provenancedetail"), since, settings.DefaultCountryCode, clock.GetUtcNow(), rowErrors);
+            var entry = ContactEntry.Read(Field(csv, "email"), Field(csv, "phone"), provenance, Field(csv, "provenancedetail"), since, settings.DefaultCountryCode, clock.GetUtcNow(), rowErrors,
+                Field(csv, "language"), Field(csv, "segments")?.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
             if (entry is null || rowErrors.Count > 0)
             {
                 errors.Add(new ContactImportError(line, string.Join("; ", rowErrors)));

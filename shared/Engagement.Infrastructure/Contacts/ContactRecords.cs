@@ -71,6 +71,8 @@ public sealed record ContactSuppression(
 /// <param name="Suppressions">Suppressions standing now (or expired but not yet replaced).</param>
 /// <param name="Lifted">Suppressions that were lifted, newest first: the record of who may be contacted again and since when.</param>
 /// <param name="ETag">The contact row's version, for conditional writes.</param>
+/// <param name="Language">The language to write to them in, if given.</param>
+/// <param name="Segments">Their segments.</param>
 public sealed record ContactCard(
     string SubjectKey,
     EmailAddress? Email,
@@ -79,12 +81,27 @@ public sealed record ContactCard(
     DateTimeOffset? UpdatedAt,
     IReadOnlyList<ContactSuppression> Suppressions,
     IReadOnlyList<ContactSuppression> Lifted,
-    string? ETag);
+    string? ETag,
+    string? Language = null,
+    IReadOnlyList<string>? Segments = null);
 
-/// <summary>A subject's contact points to store.</summary>
+/// <summary>A subject's contact points to store, with the language to address them in and the segments they belong to.</summary>
 /// <param name="Email">E-mail address, or null for none.</param>
 /// <param name="Phone">Phone number, or null for none.</param>
-public sealed record ContactPoints(EmailAddress? Email, PhoneNumber? Phone);
+/// <param name="Language">The language to write to them in (<c>cs</c>, <c>en</c>); null: the deployment's default.</param>
+/// <param name="Segments">Their segments (CRM tags such as <c>pension</c>), normalised by <see cref="SegmentsOf"/>: lower case, sorted, comma-separated; null for none.</param>
+public sealed record ContactPoints(EmailAddress? Email, PhoneNumber? Phone, string? Language = null, string? Segments = null)
+{
+    /// <summary>The segments as a list.</summary>
+    public IReadOnlyList<string> SegmentList => Segments is null ? [] : Segments.Split(',');
+
+    /// <summary>Segment tags normalised for storage and comparison; null when there are none.</summary>
+    public static string? SegmentsOf(IEnumerable<string>? segments)
+    {
+        var tags = (segments ?? []).Select(s => s.Trim().ToLowerInvariant()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return tags.Count == 0 ? null : string.Join(',', tags);
+    }
+}
 
 /// <summary>What writing contact points did.</summary>
 public enum ContactWriteOutcome

@@ -68,6 +68,8 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
             {
                 ["Email"] = points.Email?.Value,
                 ["Phone"] = points.Phone?.Value,
+                ["Language"] = points.Language,
+                ["Segments"] = points.Segments,
                 ["Provenance"] = kept.Provenance.ToString(),
                 ["ProvenanceDetail"] = kept.Detail,
                 ["ProvenanceSince"] = kept.Since,
@@ -106,10 +108,46 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
     /// <summary>Everything held about a subject; null when nothing is (no contact row, no suppression, nothing lifted).</summary>
     public async Task<ContactCard?> ReadAsync(string subjectKey, CancellationToken cancellationToken = default)
     {
+        var rows = new List<TableEntity>();
+        await foreach (var entity in storage.Contacts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey}"), cancellationToken: cancellationToken))
+        {
+            rows.Add(entity);
+        }
+
+        return CardOf(subjectKey, rows);
+    }
+
+    /// <summary>Every subject held, in subject-key order, in one pass over the table (for jobs over a whole audience).</summary>
+    public async IAsyncEnumerable<ContactCard> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var entity in storage.Contacts.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
+        {
+            if (rows.Count > 0 && rows[0].PartitionKey != entity.PartitionKey)
+            {
+                if (CardOf(rows[0].PartitionKey, rows) is { } card)
+                {
+                    yield return card;
+                }
+
+                rows.Clear();
+            }
+
+            rows.Add(entity);
+        }
+
+        if (rows.Count > 0 && CardOf(rows[0].PartitionKey, rows) is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    private static ContactCard? CardOf(string subjectKey, List<TableEntity> rows)
+    {
         TableEntity? contact = null;
         var active = new List<ContactSuppression>();
         var lifted = new List<ContactSuppression>();
-        await foreach (var entity in storage.Contacts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey}"), cancellationToken: cancellationToken))
+        foreach (var entity in rows)
         {
             if (entity.RowKey == ContactRow)
             {
@@ -139,7 +177,9 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
             contact?.GetDateTimeOffset("UpdatedAt"),
             active.OrderBy(s => s.Channel).ToList(),
             lifted.OrderByDescending(s => s.LiftedAt).ToList(),
-            contact?.ETag.ToString());
+            contact?.ETag.ToString(),
+            points.Language,
+            points.SegmentList);
     }
 
     /// <summary>Suppresses a channel. When it already is (and the suppression has not expired), nothing is added.</summary>
@@ -317,7 +357,9 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
 
     private static ContactPoints PointsOf(TableEntity contact) => new(
         contact.GetString("Email") is { } email ? new EmailAddress(email) : null,
-        contact.GetString("Phone") is { } phone ? new PhoneNumber(phone) : null);
+        contact.GetString("Phone") is { } phone ? new PhoneNumber(phone) : null,
+        contact.GetString("Language"),
+        contact.GetString("Segments"));
 
     private static ContactSource SourceOf(TableEntity contact) => new(
         ProvenanceOf(contact), contact.GetString("ProvenanceDetail"), contact.GetDateTimeOffset("ProvenanceSince") ?? DateTimeOffset.MinValue);

@@ -70,6 +70,9 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Next-best-offer lists: <c>{yyyy-MM-dd}.csv</c> with <c>{yyyy-MM-dd}.manifest.json</c>.</summary>
     public BlobContainerClient NextBestOffers { get; } = blobs.GetBlobContainerClient("nbo");
 
+    /// <summary>Consent drives' call-centre and store lists: <c>{drive}/{command}.csv</c>.</summary>
+    public BlobContainerClient ConsentLists { get; } = blobs.GetBlobContainerClient("consentlists");
+
     /// <summary>The self-hosted event stream.</summary>
     public QueueClient StreamQueue { get; } = queues.GetQueueClient(ingestion.Value.QueueName);
 
@@ -89,7 +92,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
 
         await DeadLetters.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await StreamPayloads.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        foreach (var container in new[] { Models, BidLists, NextBestOffers })
+        foreach (var container in new[] { Models, BidLists, NextBestOffers, ConsentLists })
         {
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }

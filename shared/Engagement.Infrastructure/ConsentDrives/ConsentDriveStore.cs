@@ -196,6 +196,55 @@ public sealed class ConsentDriveStore(EngagementStorage storage)
         return rows.Count;
     }
 
+    /// <summary>Rewrites the call-centre and store lists without the subject; answers how many lines went.</summary>
+    public async Task<int> EraseFromListsAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var removed = 0;
+        await foreach (var item in storage.ConsentLists.GetBlobsAsync(cancellationToken: cancellationToken))
+        {
+            var blob = storage.ConsentLists.GetBlobClient(item.Name);
+            var content = (await blob.DownloadContentAsync(cancellationToken)).Value;
+            var lines = content.Content.ToString().Split('\n');
+            var kept = lines.Where(l => !l.StartsWith(subjectKey + ",", StringComparison.Ordinal)).ToList();
+            if (kept.Count == lines.Length)
+            {
+                continue;
+            }
+
+            try
+            {
+                await blob.UploadAsync(new BinaryData(string.Join('\n', kept)), new Azure.Storage.Blobs.Models.BlobUploadOptions
+                {
+                    Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = content.Details.ETag },
+                    HttpHeaders = new Azure.Storage.Blobs.Models.BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" },
+                }, cancellationToken);
+                removed += lines.Length - kept.Count;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Written meanwhile (a list is written once, so this is a re-run): the next erasure pass finds it again.
+                removed += await EraseFromListsAsync(subjectKey, cancellationToken);
+                return removed;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>What drives hold about a subject: their form displays and asks.</summary>
+    public async Task<IReadOnlyList<string>> ExportAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<string>();
+        await foreach (var entity in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"SubjectKey eq {subjectKey}"), cancellationToken: cancellationToken))
+        {
+            rows.Add(entity.RowKey.StartsWith("display|", StringComparison.Ordinal)
+                ? $"drive {entity.PartitionKey}: form {entity.GetString("Variant")} shown {entity.GetDateTimeOffset("At"):O}"
+                : $"drive {entity.PartitionKey}: asked over {entity.GetString("Channel")} in wave {entity.GetInt32("Wave")} at {entity.GetDateTimeOffset("At"):O}");
+        }
+
+        return rows;
+    }
+
     private async Task<IReadOnlyList<DriveDisplay>> DisplaysAsync(string driveId, string prefix, CancellationToken cancellationToken)
     {
         var displays = new List<DriveDisplay>();

@@ -33,6 +33,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 
     /// <summary>Every SMS received from the subject's numbers, and what each did.</summary>
     public IReadOnlyList<SmsReplyRecord> SmsReplies { get; init; } = [];
+
+    /// <summary>What consent drives recorded: consent forms shown, and when and how the subject was asked.</summary>
+    public IReadOnlyList<string> ConsentDrives { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -48,7 +51,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="ContactRows">Contact rows deleted (contact points, suppressions, lifted suppressions).</param>
 /// <param name="IndexRows">Contact index entries deleted.</param>
 /// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0);
+/// <param name="DriveRecords">Consent drives' records of the subject (form displays, asks, wave choices, list lines) deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -64,6 +68,7 @@ public sealed partial class SubjectRights(
     ContactStore contacts,
     SmsHistory sms,
     ConsentRequestStore consentRequests,
+    ConsentDrives.ConsentDriveStore drives,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -107,6 +112,7 @@ public sealed partial class SubjectRights(
             Contact = contact is null ? null : ContactView.Of(id, contact),
             SmsSent = sent,
             SmsReplies = replies,
+            ConsentDrives = await drives.ExportAsync(ConsentKey(id), cancellationToken),
         };
     }
 
@@ -137,12 +143,13 @@ public sealed partial class SubjectRights(
         var numberKeys = await NumberPartitionsAsync(subjectKey, await contacts.ReadAsync(subjectKey, cancellationToken), cancellationToken);
         var (smsSent, smsReplies) = await sms.EraseAsync(subjectKey, numberKeys, cancellationToken);
         var (contactRows, indexRows) = await contacts.EraseAsync(subjectKey, cancellationToken);
+        var driveRecords = await drives.EraseAsync(subjectKey, cancellationToken) + await drives.EraseFromListsAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -160,6 +167,7 @@ public sealed partial class SubjectRights(
                 ["ContactRows"] = contactRows,
                 ["IndexRows"] = indexRows,
                 ["SmsRecords"] = smsSent + smsReplies,
+                ["DriveRecords"] = driveRecords,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

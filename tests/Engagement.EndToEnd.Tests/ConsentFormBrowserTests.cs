@@ -2,6 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Engagement.Core.Consent;
+using Engagement.Core.ConsentDrives;
+using Engagement.Core.Contacts;
+using Engagement.Core.Identity;
+using Engagement.Infrastructure.ConsentDrives;
+using Engagement.Infrastructure.Contacts;
+using Microsoft.Extensions.DependencyInjection;
 using Engagement.EndToEnd.Tests.Support;
 
 namespace Engagement.EndToEnd.Tests;
@@ -137,6 +143,37 @@ public sealed class ConsentFormBrowserTests(HostFixture host)
         Assert.Equal("marketing-email", (string?)granted["text"]!["textId"]);
         Assert.Equal("cs", (string?)granted["text"]!["language"]);
         Assert.Equal(5, history.Count(r => (string?)r["request"]!["decision"] == "denied"));
+    }
+
+    [Fact]
+    public async Task ARunningDrivesAllocationShowsItsPopUpVariantOnceThenNoMoreAndCountsTheDisplay()
+    {
+        var subject = NewSubject();
+        var services = host.Services;
+        var keys = services.GetRequiredService<Pseudonymizer>();
+        var subjectKey = keys.KeyOf(IdentityRef.User(subject)).Value;
+        var segment = "prompt-" + Guid.NewGuid().ToString("N")[..10];
+        await services.GetRequiredService<ContactStore>().PutAsync(subjectKey,
+            new ContactPoints(new EmailAddress($"{subject}@example.cz"), null, "en", segment), new ContactSource(ContactProvenance.Order, null, DateTimeOffset.UtcNow.AddDays(-3)));
+        var drive = "consent-drive-" + Guid.NewGuid().ToString("N");
+        await services.GetRequiredService<ConsentDriveStore>().ApplyAllocationAsync(drive, new FormAllocation(
+            1, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1), ["marketing"], new DisplayCaps(PerDay: 1, Total: 3),
+            [new VariantQuota("popup-short", FormPlacement.PortalPopup, 1.0, 100)], new DriveAudience(Segments: [segment]), DateTimeOffset.UtcNow.AddMinutes(-1)));
+
+        var shown = await RunAsync("prompt-accept", subject, "en");
+        var again = await RunAsync("prompt-none", subject, "en");
+
+        Assert.True((bool)shown["outcome"]!["shown"]!);
+        Assert.Equal(drive, (string?)shown["outcome"]!["drive"]);
+        Assert.Equal("popup-short", (string?)shown["outcome"]!["variant"]);
+        Assert.True((bool)shown["outcome"]!["decided"]!);
+        Assert.Contains(await HistoryAsync(subject), r => (string?)r["request"]!["purpose"] == "marketing" && (string?)r["request"]!["decision"] == "granted");
+        // Opted in now (and at the daily cap anyway): nothing more is shown.
+        Assert.False((bool)again["outcome"]!["shown"]!);
+        Assert.False((bool)again["dialog"]!);
+        var display = Assert.Single(await services.GetRequiredService<ConsentDriveStore>().DisplaysAsync(drive));
+        Assert.Equal(subjectKey, display.SubjectKey);
+        Assert.Equal("popup-short", display.Variant);
     }
 
     private static string NewSubject() => "portal-" + Guid.NewGuid().ToString("N")[..12];

@@ -13,7 +13,7 @@ namespace Engagement.Functions.Consent;
 /// The consent form for websites and the customer portal: public endpoints browsers call with a subject token
 /// (anonymous: the token is the authority), and the admin endpoints a portal's back end calls (function key and admin key).
 /// </summary>
-public sealed class ConsentFormFunctions(ConsentFormHttp form, IOptions<AdminOptions> admin)
+public sealed class ConsentFormFunctions(ConsentFormHttp form, Infrastructure.ConsentDrives.ConsentDriveForms drives, IOptions<AdminOptions> admin)
 {
     [Function("ConsentTexts")]
     public IActionResult Texts([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "consent/texts")] HttpRequest req) =>
@@ -26,6 +26,10 @@ public sealed class ConsentFormFunctions(ConsentFormHttp form, IOptions<AdminOpt
     [Function("ConsentStatus")]
     public async Task<IActionResult> StatusAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "consent/status")] HttpRequest req) =>
         new ReplyResult(await form.StatusAsync(req, req.HttpContext.RequestAborted));
+
+    [Function("ConsentPrompt")]
+    public async Task<IActionResult> PromptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "consent/prompt")] HttpRequest req) =>
+        new ReplyResult(await form.PromptAsync(req, drives, req.HttpContext.RequestAborted));
 
     [Function("ConsentDecisions")]
     public async Task<IActionResult> DecideAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "consent/decisions")] HttpRequest req) =>

@@ -14,9 +14,11 @@ internal static class ConsentRoutes
         app.MapGet("/consent/form.js", () => new ReplyResult(ConsentFormHttp.Script()));
         app.MapGet("/consent/status", async (HttpRequest request, ConsentFormHttp form, CancellationToken ct) =>
             new ReplyResult(await form.StatusAsync(request, ct)));
+        app.MapGet("/consent/prompt", async (HttpRequest request, ConsentFormHttp form, Infrastructure.ConsentDrives.ConsentDriveForms drives, CancellationToken ct) =>
+            new ReplyResult(await form.PromptAsync(request, drives, ct)));
         app.MapPost("/consent/decisions", async (HttpRequest request, ConsentFormHttp form, CancellationToken ct) =>
             new ReplyResult(await form.DecideAsync(request, ct)));
-        foreach (var path in new[] { "/consent/texts", "/consent/status", "/consent/decisions" })
+        foreach (var path in new[] { "/consent/texts", "/consent/status", "/consent/prompt", "/consent/decisions" })
         {
             app.MapMethods(path, ["OPTIONS"], (HttpRequest request, ConsentFormHttp form) => new ReplyResult(form.Preflight(request)));
         }

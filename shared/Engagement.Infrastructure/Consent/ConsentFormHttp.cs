@@ -77,6 +77,14 @@ public sealed record ConsentFormWords(string Title, string Intro, string AcceptA
 public sealed record ConsentFormStatus(string Language, string ProductName, ConsentFormWords Wording, IReadOnlyList<ConsentFormItem> Items, bool NeedsDecision,
     int? Recorded = null, bool? Repeated = null);
 
+/// <summary>Whether a consent drive wants a form shown now (<c>GET /consent/prompt</c>).</summary>
+/// <param name="Show">Whether to show one.</param>
+/// <param name="Drive">The drive that asks.</param>
+/// <param name="Variant">The variant to show.</param>
+/// <param name="Placement">Where: the portal pop-up or the consent page.</param>
+/// <param name="Form">The form's content, as <c>GET /consent/status</c> answers it.</param>
+public sealed record ConsentPrompt(bool Show, string? Drive, string? Variant, Core.ConsentDrives.FormPlacement? Placement, ConsentFormStatus? Form);
+
 /// <summary>
 /// The consent form for websites and the customer portal, for both hosts: the current texts, the subject tokens a
 /// portal's back end asks for, the form script, the subject's status, decisions from the pop-up, and the full-page
@@ -179,6 +187,36 @@ public sealed class ConsentFormHttp(
         var language = LanguageOf(request, Query(request, "lang"));
         var status = await StatusOfAsync(reading.Value!.Subject, language, cancellationToken);
         return ReplyShape.Json(200, status, ApiJson.TypeInfo<ConsentFormStatus>()).WithHeaders(cors).WithHeaders([NoStore]);
+    }
+
+    /// <summary>
+    /// <c>GET /consent/prompt?token=&amp;lang=</c>: whether a running consent drive wants a form shown to the subject now,
+    /// which variant and where, with the form's content; the offer counts as a display.
+    /// </summary>
+    public async Task<ReplyShape> PromptAsync(HttpRequest request, ConsentDrives.ConsentDriveForms drives, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(drives);
+        var origin = Header(request, "Origin");
+        var allowed = AllowedOrigins();
+        if (!ConsentBrowser.IsAllowed(origin, allowed))
+        {
+            return ConsentBrowser.OriginRejected(origin);
+        }
+
+        var cors = ConsentBrowser.CorsHeaders(origin, allowed);
+        var reading = signer.ReadForm(Query(request, "token"), clock.GetUtcNow());
+        if (!reading.IsValid)
+        {
+            return TokenRejected(reading.Check).WithHeaders(cors);
+        }
+
+        var subject = reading.Value!.Subject;
+        var offer = await drives.OfferAsync(pseudonymizer.KeyOf(IdentityRef.User(subject)).Value, cancellationToken);
+        var reply = offer is null
+            ? new ConsentPrompt(false, null, null, null, null)
+            : new ConsentPrompt(true, offer.DriveId, offer.Variant, offer.Placement, await StatusOfAsync(subject, LanguageOf(request, Query(request, "lang")), cancellationToken));
+        return ReplyShape.Json(200, reply, ApiJson.TypeInfo<ConsentPrompt>()).WithHeaders(cors).WithHeaders([NoStore]);
     }
 
     /// <summary><c>POST /consent/decisions</c>: decisions from the pop-up or the enhanced consent page, one record per purpose.</summary>

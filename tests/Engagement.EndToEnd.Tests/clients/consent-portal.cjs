@@ -13,11 +13,11 @@ const portalPage = `<!doctype html><html lang="${lang}"><head><meta charset="utf
 <body><header><a href="#top" id="portal-link">Portal home</a></header>
 <main><h1>Welcome back</h1><button id="portal-button" type="button">My account</button></main>
 <script>
-  window.portalLogin = function (token, lang) {
+  window.portalLogin = function (token, lang, usePrompt) {
     var script = document.createElement('script');
     script.src = ${JSON.stringify(engageUrl)} + '/consent/form.js';
     script.onload = function () {
-      Engagement360Consent.show({ token: token, lang: lang, variant: 'popup' })
+      (usePrompt ? Engagement360Consent.prompt({ token: token, lang: lang }) : Engagement360Consent.show({ token: token, lang: lang, variant: 'popup' }))
         .then(function (outcome) { window.consentOutcome = outcome; }, function (error) { window.consentOutcome = { error: String(error) }; });
     };
     document.head.appendChild(script);
@@ -45,6 +45,23 @@ const focusInsideDialog = (tab) => tab.evaluate(() => !!document.activeElement &
 
 async function run(browser, portalUrl) {
   const seen = {};
+  if (scenario === 'prompt-accept' || scenario === 'prompt-none') {
+    // The portal lets running consent drives decide: a form is due (accept it), or none is.
+    const context = await browser.newContext({ locale: lang === 'cs' ? 'cs-CZ' : 'en-GB' });
+    const tab = await context.newPage();
+    await tab.goto(portalUrl);
+    await tab.evaluate(({ token, lang }) => window.portalLogin(token, lang, true), { token, lang });
+    if (scenario === 'prompt-none') {
+      seen.outcome = await outcome(tab);
+      seen.dialog = (await tab.$('[role="dialog"]')) !== null;
+      return seen;
+    }
+    await tab.waitForSelector('[role="dialog"]', { state: 'visible' });
+    seen.heading = await tab.evaluate(() => document.getElementById(document.querySelector('[role="dialog"]').getAttribute('aria-labelledby')).textContent);
+    await tab.click('[role="dialog"] button[value="accept-all"]');
+    seen.outcome = await outcome(tab);
+    return seen;
+  }
   if (scenario === 'page-nojs' || scenario === 'page-js') {
     const context = await browser.newContext({ javaScriptEnabled: scenario === 'page-js' });
     const tab = await context.newPage();

@@ -6,6 +6,10 @@
  * resolves with { decided: false } when closed without deciding (Escape, the close button), or
  * { decided: true, status: {…} } once the decisions are recorded.
  *
+ * Or let running consent drives decide whether a form is due, which variant and where (pop-up or consent page):
+ *   Engagement360Consent.prompt({ token: '…', lang: 'cs' }).then(function (result) { … });
+ * resolves with { shown: false } when no form is due.
+ *
  * The full-page consent page (/consent/page) works without this script (a plain form POST); with it, the form is
  * sent as JSON and the browser goes on to the page's return address.
  */
@@ -338,6 +342,34 @@
     });
   }
 
-  window.Engagement360Consent = { show: show, version: 1 };
+  // A running consent drive decides whether this subject is shown a form now, which variant, and where: the pop-up
+  // here, or the full-page consent page (the browser goes there and comes back). Resolves { shown: false } when none is due.
+  function prompt(options) {
+    options = options || {};
+    if (!options.token) {
+      return Promise.reject(new Error('Engagement360Consent.prompt needs the subject token from POST /api/consent-forms/tokens.'));
+    }
+    var base = String(options.apiBase || defaultBase).replace(/\/+$/, '');
+    var query = '?token=' + encodeURIComponent(options.token) + (options.lang ? '&lang=' + encodeURIComponent(options.lang) : '');
+    return fetch(base + '/consent/prompt' + query, { credentials: 'omit' })
+      .then(answer)
+      .then(function (offer) {
+        if (!offer.show) {
+          return { shown: false };
+        }
+        if (offer.placement === 'injectionPage') {
+          window.location.assign(base + '/consent/page' + query + '&return=' + encodeURIComponent(options.returnTo || window.location.href));
+          return { shown: true, drive: offer.drive, variant: offer.variant, placement: offer.placement };
+        }
+        return openDialog(base, { token: options.token, lang: options.lang, variant: 'popup' }, offer.form).then(function (result) {
+          result.shown = true;
+          result.drive = offer.drive;
+          result.variant = offer.variant;
+          return result;
+        });
+      });
+  }
+
+  window.Engagement360Consent = { show: show, prompt: prompt, version: 2 };
   Array.prototype.forEach.call(document.querySelectorAll('form[data-e360-consent="page"]'), enhancePage);
 })();

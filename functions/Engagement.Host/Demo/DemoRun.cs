@@ -102,7 +102,14 @@ internal static class DemoRun
 
         await ReportAsync(services, metrics, acceptedWeb, rejectedWeb, adReport!, cancellationToken);
         await app.StopAsync(cancellationToken);
-        return await LearnAndPublishAsync(context, cancellationToken);
+        var learned = await LearnAndPublishAsync(context, cancellationToken);
+        var customers = messages
+            .Where(m => (string?)m["type"] == "identify" && m["userId"] is not null && m["traits"]?["email"] is not null)
+            .Select(m => ((string)m["userId"]!, (string)m["traits"]!["email"]!))
+            .DistinctBy(c => c.Item1)
+            .ToList();
+        await DemoConsentDrive.RunAsync(context, seed, customers, cancellationToken);
+        return learned;
     }
 
     /// <summary>

@@ -1,9 +1,11 @@
 using Azure.Data.Tables;
 using Engagement.Core.Consent;
+using Engagement.Core.ConsentDrives;
 using Engagement.Core.Events;
 using Engagement.Core.Identity;
 using Engagement.Core.Contacts;
 using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.ConsentDrives;
 using Engagement.Infrastructure.Contacts;
 using Engagement.Infrastructure.Sms;
 using Engagement.Infrastructure.DeadLetters;
@@ -184,6 +186,36 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         Assert.Equal("Kdo jste?", Assert.Single(export.SmsReplies).Message);
         Assert.Equal(1, erased.SmsRecords);
         Assert.Empty(await Get<SmsHistory>().RepliesAsync([SmsHistory.UnmatchedPartition(Get<ContactStore>().PhoneKey(phone))]));
+    }
+
+    [Fact]
+    public async Task ConsentDrivesRecordsOfTheSubjectAndTheirLineInACallListAreExportedAndErased()
+    {
+        var userId = UniqueId.New("drive-person");
+        var other = UniqueId.New("drive-other");
+        var subjectKey = Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value;
+        var drive = UniqueId.New("consent-drive");
+        var drives = Get<ConsentDriveStore>();
+        var storage = Get<EngagementStorage>();
+        await Get<ContactStore>().PutAsync(subjectKey, new ContactPoints(null, new PhoneNumber("+420603111222")), new ContactSource(ContactProvenance.Order, null, DateTimeOffset.UtcNow));
+        await drives.RecordDisplayAsync(new DriveDisplay(drive, subjectKey, "popup-a", FormPlacement.PortalPopup, DateTimeOffset.UtcNow));
+        await drives.RecordAskedAsync(drive, new DriveAsk(DriveChannel.CallCentre, subjectKey, 1, DateTimeOffset.UtcNow));
+        await drives.ChooseWaveAsync(drive, "list-call-centre-1", () => Task.FromResult(new WaveChoice([subjectKey, other], 0, null)));
+        var list = storage.ConsentLists.GetBlobClient($"{drive}/list-call-centre-1.csv");
+        await list.UploadAsync(new BinaryData($"subject_key,phone,language,purposes,provenance\n{subjectKey},+420603111222,cs,marketing,order\n{other},+420603999888,cs,marketing,form\n"));
+
+        var export = (await Get<SubjectRights>().ExportAsync(userId))!;
+        var erased = await Get<SubjectRights>().EraseAsync(userId);
+
+        Assert.Equal(2, export.ConsentDrives.Count);
+        Assert.True(erased.DriveRecords >= 4);
+        Assert.Empty(await drives.DisplaysOfAsync(drive, subjectKey));
+        Assert.DoesNotContain((await drives.AskedAsync(drive)).Values, a => a.ContainsKey(subjectKey));
+        var wave = await drives.ChooseWaveAsync(drive, "list-call-centre-1", () => throw new InvalidOperationException("the stored choice is read"));
+        Assert.Equal([other], wave.Subjects);
+        var left = (await list.DownloadContentAsync()).Value.Content.ToString();
+        Assert.DoesNotContain(subjectKey, left, StringComparison.Ordinal);
+        Assert.Contains(other, left, StringComparison.Ordinal);
     }
 
     private async Task RequestConsentByEmailAsync(string userId, string email) =>

@@ -98,6 +98,8 @@ public sealed partial class SmsReplyHandler(
         return new SmsReplyHandled(sms.MessageId, outcome, subjects.Count, false);
     }
 
+    private static readonly TimeSpan ServiceStampPrecision = TimeSpan.FromMilliseconds(1);
+
     private async Task<SmsReplyOutcome> AnswerAsync(SmsReceived sms, PhoneNumber from, string numberKey, IReadOnlyList<string> subjects, SmsReplyIntent intent, CancellationToken cancellationToken)
     {
         // The latest consent request to this number answers for the subject it was sent to, whoever else shares the phone.
@@ -105,7 +107,8 @@ public sealed partial class SmsReplyHandler(
         foreach (var subject in subjects)
         {
             // Sent before the reply came: a reply delayed past a newer request still answers the one it followed.
-            if (await history.LatestConsentRequestAsync(subject, numberKey, sms.ReceivedAt, cancellationToken) is { } candidate
+            // The service stamps replies to the millisecond: a request we stamped within that millisecond still came first.
+            if (await history.LatestConsentRequestAsync(subject, numberKey, sms.ReceivedAt + ServiceStampPrecision, cancellationToken) is { } candidate
                 && (request is null || (candidate.SentAt ?? candidate.FirstSent) > (request.SentAt ?? request.FirstSent)))
             {
                 request = candidate;

@@ -14,35 +14,20 @@ public sealed class DurableWorkflowRuntime(DurableTaskClient client, WorkflowCat
     /// <inheritdoc />
     public async Task<WorkflowStartResult> StartAsync(string type, JsonElement input, string? instanceId = null, CancellationToken cancellationToken = default)
     {
-        if (catalog.Definition(type) is not { } definition || !WorkflowOrchestrators.Names.TryGetValue(type, out var orchestrator))
+        var known = WorkflowOrchestrators.Names.TryGetValue(type, out var orchestrator) ? catalog.Definition(type) : null;
+        var (definition, id, answer) = await WorkflowTurn.PrepareStartAsync(known, type, input, instanceId, existing => GetAsync(existing, cancellationToken));
+        if (answer is not null)
         {
-            return new WorkflowStartResult(null, false, [$"no workflow type is named '{type}'"]);
-        }
-
-        var id = instanceId ?? $"{type}-{Guid.NewGuid():N}";
-        if (!WorkflowIds.IsValid(id))
-        {
-            return new WorkflowStartResult(null, false, [WorkflowIds.Rule]);
-        }
-
-        if (await GetAsync(id, cancellationToken) is { } existing)
-        {
-            return new WorkflowStartResult(existing, false, []);
-        }
-
-        var errors = definition.Validate(input);
-        if (errors.Count > 0)
-        {
-            return new WorkflowStartResult(null, false, errors);
+            return answer;
         }
 
         await client.ScheduleNewOrchestrationInstanceAsync(
-            new TaskName(orchestrator),
+            new TaskName(orchestrator!),
             new WorkflowEnvelope(type, input, null, [], WorkflowRetry.From(options)),
             new StartOrchestrationOptions { InstanceId = id },
             cancellationToken);
         // The orchestration decides its start itself, moments later; this is the same decision as it will take.
-        var started = WorkflowTurn.Start(definition, id, input, clock.GetUtcNow());
+        var started = WorkflowTurn.Start(definition!, id, input, clock.GetUtcNow());
         return new WorkflowStartResult(new WorkflowProgress(started.Next!, [started.Entry!]).ToView(), true, []);
     }
 

@@ -170,23 +170,30 @@ public sealed class ConsentFormHttp(
     public async Task<ReplyShape> StatusAsync(HttpRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var (subject, cors, refusal) = Authorize(request);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var language = LanguageOf(request, Query(request, "lang"));
+        var status = await StatusOfAsync(subject!, language, cancellationToken);
+        return ReplyShape.Json(200, status, ApiJson.TypeInfo<ConsentFormStatus>()).WithHeaders(cors).WithHeaders([NoStore]);
+    }
+
+    /// <summary>A browser call's subject from its token in the query, with the CORS headers to answer it; or the refusal (origin not allowed, token invalid or expired).</summary>
+    private (string? Subject, IReadOnlyList<KeyValuePair<string, string>> Cors, ReplyShape? Refusal) Authorize(HttpRequest request)
+    {
         var origin = Header(request, "Origin");
         var allowed = AllowedOrigins();
         if (!ConsentBrowser.IsAllowed(origin, allowed))
         {
-            return ConsentBrowser.OriginRejected(origin);
+            return (null, [], ConsentBrowser.OriginRejected(origin));
         }
 
         var cors = ConsentBrowser.CorsHeaders(origin, allowed);
         var reading = signer.ReadForm(Query(request, "token"), clock.GetUtcNow());
-        if (!reading.IsValid)
-        {
-            return TokenRejected(reading.Check).WithHeaders(cors);
-        }
-
-        var language = LanguageOf(request, Query(request, "lang"));
-        var status = await StatusOfAsync(reading.Value!.Subject, language, cancellationToken);
-        return ReplyShape.Json(200, status, ApiJson.TypeInfo<ConsentFormStatus>()).WithHeaders(cors).WithHeaders([NoStore]);
+        return reading.IsValid ? (reading.Value!.Subject, cors, null) : (null, cors, TokenRejected(reading.Check).WithHeaders(cors));
     }
 
     /// <summary>
@@ -197,25 +204,16 @@ public sealed class ConsentFormHttp(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(drives);
-        var origin = Header(request, "Origin");
-        var allowed = AllowedOrigins();
-        if (!ConsentBrowser.IsAllowed(origin, allowed))
+        var (subject, cors, refusal) = Authorize(request);
+        if (refusal is not null)
         {
-            return ConsentBrowser.OriginRejected(origin);
+            return refusal;
         }
 
-        var cors = ConsentBrowser.CorsHeaders(origin, allowed);
-        var reading = signer.ReadForm(Query(request, "token"), clock.GetUtcNow());
-        if (!reading.IsValid)
-        {
-            return TokenRejected(reading.Check).WithHeaders(cors);
-        }
-
-        var subject = reading.Value!.Subject;
-        var offer = await drives.OfferAsync(pseudonymizer.KeyOf(IdentityRef.User(subject)).Value, cancellationToken);
+        var offer = await drives.OfferAsync(pseudonymizer.KeyOf(IdentityRef.User(subject!)).Value, cancellationToken);
         var reply = offer is null
             ? new ConsentPrompt(false, null, null, null, null)
-            : new ConsentPrompt(true, offer.DriveId, offer.Variant, offer.Placement, await StatusOfAsync(subject, LanguageOf(request, Query(request, "lang")), cancellationToken));
+            : new ConsentPrompt(true, offer.DriveId, offer.Variant, offer.Placement, await StatusOfAsync(subject!, LanguageOf(request, Query(request, "lang")), cancellationToken));
         return ReplyShape.Json(200, reply, ApiJson.TypeInfo<ConsentPrompt>()).WithHeaders(cors).WithHeaders([NoStore]);
     }
 

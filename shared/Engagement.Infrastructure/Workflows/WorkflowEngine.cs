@@ -57,29 +57,13 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
     /// <inheritdoc />
     public async Task<WorkflowStartResult> StartAsync(string type, JsonElement input, string? instanceId = null, CancellationToken cancellationToken = default)
     {
-        if (_catalog.Definition(type) is not { } definition)
+        var (definition, id, answer) = await WorkflowTurn.PrepareStartAsync(_catalog.Definition(type), type, input, instanceId, known => GetAsync(known, cancellationToken));
+        if (answer is not null)
         {
-            return new WorkflowStartResult(null, false, [$"no workflow type is named '{type}' (known: {string.Join(", ", _catalog.Types)})"]);
+            return answer;
         }
 
-        var id = instanceId ?? $"{type}-{Guid.NewGuid():N}";
-        if (!WorkflowIds.IsValid(id))
-        {
-            return new WorkflowStartResult(null, false, [WorkflowIds.Rule]);
-        }
-
-        if (await GetAsync(id, cancellationToken) is { } existing)
-        {
-            return new WorkflowStartResult(existing, false, []);
-        }
-
-        var errors = definition.Validate(input);
-        if (errors.Count > 0)
-        {
-            return new WorkflowStartResult(null, false, errors);
-        }
-
-        var started = WorkflowTurn.Start(definition, id, input, _clock.GetUtcNow());
+        var started = WorkflowTurn.Start(definition!, id, input, _clock.GetUtcNow());
         if (!await _store.CreateAsync(started.Next!, started.Entry!, cancellationToken))
         {
             return new WorkflowStartResult(await GetAsync(id, cancellationToken), false, []);

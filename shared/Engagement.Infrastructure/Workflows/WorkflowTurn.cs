@@ -43,6 +43,35 @@ public static class WorkflowTurn
     private const int MaxRecentEvents = 100;
     private const int MaxCommandsInHistory = 40;
 
+    /// <summary>
+    /// The checks before an instance starts, the same in both runtimes: a known type, a valid id (made when none is given),
+    /// an existing instance answered as it is, an input its decider accepts. Returns the definition and id to start with,
+    /// or the answer to give instead.
+    /// </summary>
+    public static async Task<(IWorkflowDefinition? Definition, string Id, WorkflowStartResult? Answer)> PrepareStartAsync(
+        IWorkflowDefinition? definition, string type, JsonElement input, string? instanceId, Func<string, Task<WorkflowView?>> existing)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        if (definition is null)
+        {
+            return (null, string.Empty, new WorkflowStartResult(null, false, [$"no workflow type is named '{type}'"]));
+        }
+
+        var id = instanceId ?? $"{type}-{Guid.NewGuid():N}";
+        if (!WorkflowIds.IsValid(id))
+        {
+            return (null, id, new WorkflowStartResult(null, false, [WorkflowIds.Rule]));
+        }
+
+        if (await existing(id) is { } view)
+        {
+            return (null, id, new WorkflowStartResult(view, false, []));
+        }
+
+        var errors = definition.Validate(input);
+        return errors.Count > 0 ? (null, id, new WorkflowStartResult(null, false, errors)) : (definition, id, null);
+    }
+
     /// <summary>The first decision of a new instance.</summary>
     public static WorkflowTurnResult Start(IWorkflowDefinition definition, string id, JsonElement input, DateTimeOffset now)
     {

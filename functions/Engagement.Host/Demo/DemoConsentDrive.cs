@@ -27,7 +27,7 @@ namespace Engagement.Host.Demo;
 /// </summary>
 internal static partial class DemoConsentDrive
 {
-    private static readonly TimeSpan Day = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan Day = TimeSpan.FromSeconds(6);
     private const int Days = 12;
 
     // How willing people are, by what asks them: the pop-up that says what is in it for them converts best.

@@ -121,6 +121,12 @@ public sealed class DriveOutreach(
             throw new InvalidOperationException($"No {contactChannel} consent text in '{language}' for every purpose of the drive ({string.Join(", ", purposes)}).");
         }
 
+        if (!await drives.TryClaimAskAsync(driveId, new DriveAsk(channel, member.SubjectKey, wave, clock.GetUtcNow()), commandId, cancellationToken))
+        {
+            // Another command of the drive asked them over this channel already.
+            return true;
+        }
+
         bool asked;
         if (channel == DriveChannel.Email)
         {
@@ -146,9 +152,9 @@ public sealed class DriveOutreach(
             };
         }
 
-        if (asked)
+        if (!asked)
         {
-            await drives.RecordAskedAsync(driveId, new DriveAsk(channel, member.SubjectKey, wave, clock.GetUtcNow()), cancellationToken);
+            await drives.ReleaseAskAsync(driveId, channel, member.SubjectKey, cancellationToken);
         }
 
         return asked;

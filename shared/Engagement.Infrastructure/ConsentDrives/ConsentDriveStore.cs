@@ -120,6 +120,38 @@ public sealed class ConsentDriveStore(EngagementStorage storage)
         }
     }
 
+    /// <summary>
+    /// Claims the right to ask a contact over a channel for a command, before asking: true when this command holds the
+    /// claim (new, or its own from an earlier run), false when another command of the drive asked them already (a wave
+    /// and the reactivation choosing the same person at the same time ask them once).
+    /// </summary>
+    public async Task<bool> TryClaimAskAsync(string driveId, DriveAsk ask, string commandId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        var rowKey = $"asked|{ask.Channel}|{ask.SubjectKey}";
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(driveId, rowKey)
+            {
+                ["SubjectKey"] = ask.SubjectKey,
+                ["Channel"] = ask.Channel.ToString(),
+                ["Wave"] = ask.Wave,
+                ["At"] = ask.At,
+                ["CommandId"] = commandId,
+            }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var held = await Table.GetEntityIfExistsAsync<TableEntity>(driveId, rowKey, select: ["CommandId"], cancellationToken: cancellationToken);
+            return held.HasValue && held.Value!.GetString("CommandId") == commandId;
+        }
+    }
+
+    /// <summary>Gives up a claim whose contact could not be asked after all (no address, refused).</summary>
+    public async Task ReleaseAskAsync(string driveId, DriveChannel channel, string subjectKey, CancellationToken cancellationToken = default) =>
+        await Table.DeleteEntityAsync(driveId, $"asked|{channel}|{subjectKey}", ETag.All, cancellationToken);
+
     /// <summary>Everyone a drive asked, per channel.</summary>
     public async Task<IReadOnlyDictionary<DriveChannel, IReadOnlyDictionary<string, DriveAsk>>> AskedAsync(string driveId, CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,7 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
     private readonly WorkflowOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<WorkflowEngine> _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Instance, string Command), bool> _running = new();
 
     /// <summary>Creates the runtime.</summary>
     public WorkflowEngine(EngagementStorage storage, WorkflowCatalog catalog, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<WorkflowEngine> logger)
@@ -114,20 +115,33 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
                 return;
             }
 
-            JsonElement result;
-            try
+            // A second reminder of a command this process is running (a resume pass, a redelivery) has nothing to add.
+            if (!_running.TryAdd((instance.Id, command.Id), true))
             {
-                result = await _catalog.RunAsync(instance.Id, command, attempt, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt >= _options.MaxAttempts)
-            {
-                LogCommandGaveUp(_logger, command.Id, instance.Id, attempt, ex);
-                await ApplyAsync(instance.Id, new WorkflowSignal.CommandFailed(command.Id, ex.Message), null, cancellationToken);
                 return;
             }
 
-            await ApplyAsync(instance.Id, new WorkflowSignal.CommandCompleted(command.Id, result), null, cancellationToken);
-            return;
+            try
+            {
+                JsonElement result;
+                try
+                {
+                    result = await _catalog.RunAsync(instance.Id, command, attempt, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && attempt >= _options.MaxAttempts)
+                {
+                    LogCommandGaveUp(_logger, command.Id, instance.Id, attempt, ex);
+                    await ApplyAsync(instance.Id, new WorkflowSignal.CommandFailed(command.Id, ex.Message), null, cancellationToken);
+                    return;
+                }
+
+                await ApplyAsync(instance.Id, new WorkflowSignal.CommandCompleted(command.Id, result), null, cancellationToken);
+                return;
+            }
+            finally
+            {
+                _running.TryRemove((instance.Id, command.Id), out _);
+            }
         }
 
         if (work.WakeAt is { } wakeAt && instance.Status == WorkflowStatus.Running && instance.WakeAt == wakeAt)
@@ -143,12 +157,20 @@ public sealed partial class WorkflowEngine : IWorkflowRuntime
         }
     }
 
-    /// <summary>Re-queues the pending commands and wake-up of every unfinished instance; safe to run any time.</summary>
-    public async Task<int> ResumeAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Re-queues the pending commands and wake-up of every unfinished instance (with <paramref name="idleFor"/>: only of
+    /// those that decided nothing for that long, so commands being worked on are not reminded of); safe to run any time.
+    /// </summary>
+    public async Task<int> ResumeAsync(TimeSpan? idleFor = null, CancellationToken cancellationToken = default)
     {
         var count = 0;
         await foreach (var instance in _store.UnfinishedAsync(cancellationToken))
         {
+            if (idleFor is { } idle && instance.UpdatedAt > _clock.GetUtcNow() - idle)
+            {
+                continue;
+            }
+
             await ScheduleAsync(instance, instance.Pending, wake: true, cancellationToken);
             count++;
         }

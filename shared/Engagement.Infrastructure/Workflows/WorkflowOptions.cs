@@ -29,7 +29,7 @@ public sealed class WorkflowOptions
     /// <summary>Self-hosted: how long a taken message stays invisible; renewed while its command runs.</summary>
     public TimeSpan LeaseTime { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Self-hosted: how often every running instance's commands and wake-up are re-queued, repairing any lost message.</summary>
+    /// <summary>Self-hosted: how often the commands and wake-up of instances that decided nothing for this long are re-queued, repairing any lost message (at start: of every unfinished instance).</summary>
     public TimeSpan ResumeEvery { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How many recent decisions an instance's view shows.</summary>

@@ -28,7 +28,8 @@ public sealed partial class WorkflowQueueWorker(WorkflowEngine engine, IOptions<
             {
                 if (clock.GetUtcNow() >= nextResume)
                 {
-                    var resumed = await engine.ResumeAsync(cancellationToken);
+                    // At start everything unfinished (a crash may have lost any message); later only what has stood still.
+                    var resumed = await engine.ResumeAsync(nextResume == DateTimeOffset.MinValue ? null : settings.ResumeEvery, cancellationToken);
                     LogResumed(logger, resumed);
                     nextResume = clock.GetUtcNow() + settings.ResumeEvery;
                 }

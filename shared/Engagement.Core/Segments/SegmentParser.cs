@@ -312,7 +312,7 @@ public static class SegmentParser
                 }
             }
 
-            if (name is null && kind is null && !body.TryGetProperty("kind", out _))
+            if (name is null && kind is null && !body.TryGetProperty("kind", out _) && !body.TryGetProperty("name", out _))
             {
                 Errors.Add($"{path}: give the event's name, its kind or both");
             }

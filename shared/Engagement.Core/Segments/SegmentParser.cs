@@ -378,7 +378,7 @@ public static class SegmentParser
                     return TimeSpan.FromDays(days);
                 }
 
-                Errors.Add($"{path}: {w.GetRawText()} days is not between 0 and 3660");
+                Errors.Add($"{path}: {w.GetRawText()} days is not more than 0 and at most 3660");
                 return null;
             }
 
@@ -387,6 +387,13 @@ public static class SegmentParser
                 var text = w.GetString()!;
                 try
                 {
+                    // ISO-8601 weeks (P2W), which xs:duration lacks.
+                    if (text.Length > 2 && text[0] == 'P' && text[^1] == 'W'
+                        && int.TryParse(text.AsSpan(1, text.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var weeks) && weeks is > 0 and <= 520)
+                    {
+                        return TimeSpan.FromDays(weeks * 7);
+                    }
+
                     // ISO-8601 durations (P30D, PT12H, P1DT6H); years and months are refused below as they have no fixed length.
                     if (text.StartsWith('P') && !text.Contains('Y', StringComparison.Ordinal) && !text.Split('T')[0].Contains('M', StringComparison.Ordinal))
                     {

@@ -69,6 +69,7 @@ public sealed class SegmentParserTests
     [InlineData("P1Y")]
     [InlineData("PT0S")]
     [InlineData("30 days")]
+    [InlineData("P0W")]
     public void DurationsWithoutAFixedPositiveLengthAreRefused(string within)
     {
         var error = Assert.Single(ErrorsOf(Rule("""{"event":{"name":"x","within":"WITHIN"}}""".Replace("WITHIN", within, StringComparison.Ordinal))));
@@ -126,7 +127,7 @@ public sealed class SegmentParserTests
     [InlineData("""{"score":{"goal":"purchase","max":"high"}}""", "$.rule.score.max: must be a number")]
     [InlineData("""{"score":{"goal":"purchase","min":-0.5}}""", "$.rule.score.min: -0.5 is not a probability between 0 and 1")]
     [InlineData("""{"event":{"within":"P1D"}}""", "$.rule.event: give the event's name, its kind or both")]
-    [InlineData("""{"event":{"name":"x","within":0}}""", "$.rule.event.within: 0 days is not between 0 and 3660")]
+    [InlineData("""{"event":{"name":"x","within":0}}""", "$.rule.event.within: 0 days is not more than 0 and at most 3660")]
     [InlineData("""{"event":{"name":"x","within":true}}""", "$.rule.event.within: must be an ISO-8601 duration such as \"P30D\" or a number of days")]
     [InlineData("""{"event":{"name":"x","did":"no"}}""", "$.rule.event.did: must be true (did) or false (did not)")]
     [InlineData("""{"event":{"name":"x","did":false,"count":{"op":"gt","n":1}}}""", "$.rule.event.count: a count means nothing with did: false (which requires no matching event)")]
@@ -161,11 +162,14 @@ public sealed class SegmentParserTests
     }
 
     [Fact]
-    public void DurationsInHoursAndDaysNumbersBothRead()
+    public void DurationsInWeeksHoursAndDaysNumbersAllRead()
     {
         var hours = Assert.IsType<EventCondition>(SegmentParser.Parse(Rule("""{"event":{"name":"x","within":"PT12H"}}""")).Definition!.Rule);
         var days = Assert.IsType<EventCondition>(SegmentParser.Parse(Rule("""{"event":{"name":"x","within":1.5}}""")).Definition!.Rule);
 
+        var weeks = Assert.IsType<EventCondition>(SegmentParser.Parse(Rule("""{"event":{"name":"x","within":"P2W"}}""")).Definition!.Rule);
+
+        Assert.Equal(TimeSpan.FromDays(14), weeks.Within);
         Assert.Equal(TimeSpan.FromHours(12), hours.Within);
         Assert.Equal(TimeSpan.FromHours(36), days.Within);
     }

@@ -31,9 +31,10 @@ public sealed record SegmentPreview(string SegmentId, int Version, long Count, l
 
 /// <summary>
 /// Decides a segment over everyone, streaming: profiles are read a page at a time, and for each page its people's
-/// events and (only when a rule asks) consent statuses and goal scores; a page is evaluated and let go before the next
-/// is read. Besides one page, only the set of identity keys that profiles cover is held (to find the people known only
-/// by their events afterwards), as <see cref="JourneyStore.ReadAllAsync"/> does.
+/// events and (only when a rule asks) the consent statuses of the page's people, a few ledgers per query, and goal
+/// scores; a page is evaluated and let go before the next is read. Besides one page, only the set of identity keys
+/// that profiles cover is held (to find the people known only by their events afterwards), as
+/// <see cref="JourneyStore.ReadAllAsync"/> does.
 /// </summary>
 public sealed class SegmentAudience(
     EngagementStorage storage,
@@ -208,14 +209,17 @@ public sealed class SegmentAudience(
             ? people.Select(p => new Journey(p.Key, p.Profile?.UserId, p.Events.Select(JourneyStep.From))).ToList()
             : null;
         var scores = scorers.Select(s => s.Score(journeys!, people.Select(p => p.Profile).ToList(), now, cancellationToken)).ToList();
+        // The ledger is keyed by the pseudonymous key of the user id: people known only by anonymous ids have none.
+        var subjects = people.Select(p => p.Profile?.UserId is { } id ? pseudonymizer.KeyOf(IdentityRef.User(id)).Value : null).ToList();
+        var statuses = needs.Consents
+            ? await consents.StatusesOfAsync(subjects.OfType<string>(), cancellationToken)
+            : new Dictionary<string, IReadOnlyList<Core.Consent.ConsentStatus>>();
         var views = new List<SegmentPerson>(people.Count);
         for (var i = 0; i < people.Count; i++)
         {
             var (key, profile, events) = people[i];
             var userId = profile?.UserId;
-            var consentStatus = needs.Consents && userId is not null
-                ? (await consents.ReadAsync(pseudonymizer.KeyOf(IdentityRef.User(userId)).Value, cancellationToken))?.Status ?? []
-                : [];
+            var consentStatus = subjects[i] is { } subject ? statuses.GetValueOrDefault(subject, []) : [];
             views.Add(new SegmentPerson
             {
                 Key = key,

@@ -140,6 +140,9 @@ public static class DependencyInjection
         services.AddWorkflowActivity<ConsentDrives.DriveWaveActivity>();
         services.AddWorkflowActivity<ConsentDrives.DriveCallListActivity>();
         services.AddWorkflowActivity<ConsentDrives.DriveReactivationActivity>();
+        services.AddSingleton<Segments.SegmentStore>();
+        services.AddSingleton<Segments.SegmentAudience>();
+        services.AddSingleton<Segments.SegmentHttp>();
         services.AddSingleton<StreamDelivery>();
         services.AddSingleton<QueueStreamConsumer>();
         services.AddSingleton<SourceRegistry>();

@@ -45,6 +45,14 @@ internal static class ManagementRoutes
             new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ReportAsync(runtime, id, ct)));
         api.MapGet("/consent-drives/{id}/chart.png", async (string id, IWorkflowRuntime runtime, CancellationToken ct) =>
             new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ChartAsync(runtime, id, ct)));
+        api.MapPost("/segments", async (HttpRequest request, Infrastructure.Segments.SegmentHttp segments, CancellationToken ct) =>
+            new ReplyResult(await segments.CreateAsync(request.Body, request.Headers[Infrastructure.Segments.SegmentHttp.IdempotencyHeader].FirstOrDefault(), ct)));
+        api.MapGet("/segments/{id}", async (string id, Infrastructure.Segments.SegmentHttp segments, CancellationToken ct) =>
+            new ReplyResult(await segments.GetAsync(id, ct)));
+        api.MapPut("/segments/{id}", async (string id, HttpRequest request, Infrastructure.Segments.SegmentHttp segments, CancellationToken ct) =>
+            new ReplyResult(await segments.UpdateAsync(id, request.Body, request.Headers.IfMatch.FirstOrDefault(), ct)));
+        api.MapGet("/segments/{id}/preview", async (string id, HttpRequest request, Infrastructure.Segments.SegmentHttp segments, CancellationToken ct) =>
+            new ReplyResult(await segments.PreviewAsync(id, request.Query["sample"].FirstOrDefault(), ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

@@ -92,6 +92,31 @@ public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
         return records.ToDictionary(r => r.Key, r => ConsentLedger.Status(r.Value), StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The current statuses of a page of subjects (those with nothing recorded are left out), read a few partitions per
+    /// query, for jobs that stream an audience and must not hold the whole ledger.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>>> StatusesOfAsync(IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjectKeys);
+        var records = new Dictionary<string, List<ConsentRecord>>(StringComparer.Ordinal);
+        foreach (var group in subjectKeys.Distinct(StringComparer.Ordinal).Chunk(20))
+        {
+            var filter = string.Join(" or ", group.Select(key => TableClient.CreateQueryFilter($"PartitionKey eq {key}")));
+            await foreach (var entity in storage.Consents.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                if (!records.TryGetValue(entity.PartitionKey, out var list))
+                {
+                    records[entity.PartitionKey] = list = [];
+                }
+
+                list.Add(FromEntity(entity));
+            }
+        }
+
+        return records.ToDictionary(r => r.Key, r => ConsentLedger.Status(r.Value), StringComparer.Ordinal);
+    }
+
     /// <summary>Every record of the given purposes, per subject, oldest first, in one pass over the ledger.</summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<ConsentRecord>>> HistoriesForAsync(IReadOnlyCollection<string> purposes, CancellationToken cancellationToken = default)
     {

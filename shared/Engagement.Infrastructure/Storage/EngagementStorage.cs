@@ -52,6 +52,9 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Consent drives' form allocations, asks, wave choices and form displays.</summary>
     public TableClient ConsentDrives { get; } = tables.GetTableClient("consentdrives");
 
+    /// <summary>Segment definitions: PartitionKey = segment id; the <c>current</c> row and one row per version. No personal data.</summary>
+    public TableClient Segments { get; } = tables.GetTableClient("segments");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -85,7 +88,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -57,4 +57,24 @@ public sealed class ConsentStoreTests(AzuriteFixture azurite)
 
         Assert.Equal(1, view.FirstBroken);
     }
+
+    [Fact]
+    public async Task StatusesOfAPageOfSubjectsAreReadTogetherAndSubjectsWithNothingAreLeftOut()
+    {
+        var subjects = Enumerable.Range(0, 45).Select(_ => UniqueId.New("subject")).ToList();
+        for (var i = 0; i < subjects.Count; i += 2)
+        {
+            await Store.AppendAsync(Request(subjects[i], ConsentDecision.Granted, 1));
+            if (i % 4 == 0)
+            {
+                await Store.AppendAsync(Request(subjects[i], ConsentDecision.Withdrawn, 2));
+            }
+        }
+
+        var statuses = await Store.StatusesOfAsync(subjects);
+
+        Assert.Equal(subjects.Where((_, i) => i % 2 == 0).Order(StringComparer.Ordinal), statuses.Keys.Order(StringComparer.Ordinal));
+        Assert.All(subjects.Where((_, i) => i % 2 == 0).Select((s, n) => (s, n)), x =>
+            Assert.Equal(x.n % 2 == 0 ? ConsentDecision.Withdrawn : ConsentDecision.Granted, statuses[x.s].Single().Decision));
+    }
 }

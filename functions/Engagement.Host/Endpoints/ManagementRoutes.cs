@@ -45,6 +45,12 @@ internal static class ManagementRoutes
             new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ReportAsync(runtime, id, ct)));
         api.MapGet("/consent-drives/{id}/chart.png", async (string id, IWorkflowRuntime runtime, CancellationToken ct) =>
             new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ChartAsync(runtime, id, ct)));
+        api.MapPost("/templates", async (HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.SaveAsync(request.Body, ct)));
+        api.MapGet("/templates/{id}", async (string id, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.GetAsync(id, ct)));
+        api.MapPost("/templates/{id}/preview", async (string id, HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.PreviewAsync(id, request, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

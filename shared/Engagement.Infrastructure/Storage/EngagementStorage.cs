@@ -52,6 +52,12 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Consent drives' form allocations, asks, wave choices and form displays.</summary>
     public TableClient ConsentDrives { get; } = tables.GetTableClient("consentdrives");
 
+    /// <summary>
+    /// Campaign templates: PartitionKey = template id, RowKey = inverted version (newest first); name and the four
+    /// Liquid parts. No personal data.
+    /// </summary>
+    public TableClient Templates { get; } = tables.GetTableClient("templates");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -85,7 +91,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Templates })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Net;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+
+namespace Engagement.Infrastructure.Templates;
+
+/// <summary>
+/// Renders a validated template for one person. In the HTML part every output is HTML-encoded, so a trait such as
+/// <c>&lt;script&gt;</c> arrives as text; only what passes through <c>raw</c> is written as it is. The subject,
+/// preheader and text parts are not encoded. A missing value renders empty and tests false.
+/// </summary>
+public static class TemplateRenderer
+{
+    // A template is the marketer's, the data the customer's: bound loops and output so neither can run away.
+    private const int LoopLimit = 1_000;
+    private const int MaxOutputChars = 1_000_000;
+
+    /// <summary>The four parts rendered for one person.</summary>
+    public static RenderedMessage Render(CampaignTemplate template, TemplateData data)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var model = TemplateModel.Build(data);
+        return new RenderedMessage(
+            RenderPart(template.Subject, model, encodeHtml: false),
+            RenderPart(template.Preheader, model, encodeHtml: false),
+            RenderPart(template.Html, model, encodeHtml: true),
+            RenderPart(template.Text, model, encodeHtml: false));
+    }
+
+    /// <summary>One part rendered over a model built by <see cref="TemplateModel.Build"/>.</summary>
+    public static string RenderPart(string source, ScriptObject model, bool encodeHtml)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var parsed = TemplateValidator.Parse(source);
+        if (parsed.HasErrors)
+        {
+            throw new InvalidOperationException("Only validated templates are rendered: " + string.Join("; ", parsed.Messages));
+        }
+
+        var context = new CampaignTemplateContext(encodeHtml);
+        context.PushGlobal(model);
+        return parsed.Render(context);
+    }
+
+    /// <summary>Output written as it is by the HTML part: what a template passed through <c>raw</c>.</summary>
+    private sealed record RawHtml(string Html)
+    {
+        public override string ToString() => Html;
+    }
+
+    private sealed class CampaignTemplateContext : LiquidTemplateContext
+    {
+        private readonly bool _encodeHtml;
+
+        public CampaignTemplateContext(bool encodeHtml)
+        {
+            _encodeHtml = encodeHtml;
+            LoopLimit = TemplateRenderer.LoopLimit;
+            LimitToString = MaxOutputChars;
+            OutputLimit = MaxOutputChars;
+            StrictVariables = false;
+            EnableRelaxedMemberAccess = true;
+            PushCulture(CultureInfo.InvariantCulture);
+            MemberRenamer = member => member.Name;
+            BuiltinObject.Import("raw", new Func<object?, object?>(value => encodeHtml ? new RawHtml(ObjectToString(value) ?? string.Empty) : value));
+        }
+
+        public override TemplateContext Write(SourceSpan span, object? textAsObject)
+        {
+            if (!_encodeHtml)
+            {
+                return base.Write(span, textAsObject);
+            }
+
+            return textAsObject is RawHtml raw
+                ? base.Write(span, raw.Html)
+                : base.Write(span, WebUtility.HtmlEncode(ObjectToString(textAsObject) ?? string.Empty));
+        }
+    }
+}

@@ -23,6 +23,9 @@ public static class TemplateValidator
     // Liquid's literals, which the parser reads as variables.
     private static readonly HashSet<string> Literals = new(StringComparer.Ordinal) { "empty", "blank", "nil", "null" };
 
+    // The parser names Liquid's forloop "for".
+    private const string ForLoopName = "for";
+
     private static readonly ModelShape ForLoop = ModelShape.Record(
         ("index", ModelShape.Value), ("index0", ModelShape.Value), ("rindex", ModelShape.Value), ("rindex0", ModelShape.Value),
         ("first", ModelShape.Value), ("last", ModelShape.Value), ("length", ModelShape.Value));
@@ -123,6 +126,10 @@ public static class TemplateValidator
                 case ScriptFunctionCall call:
                     Function(call, loops, filter: false);
                     return;
+                case ScriptNamedArgument named:
+                    // for … limit: 3, offset: 1: the name is the option's, only the value is an expression.
+                    Visit(named.Value, loops);
+                    return;
                 case ScriptAssignExpression assign:
                     Visit(assign.Value, loops);
                     return;
@@ -136,7 +143,7 @@ public static class TemplateValidator
                         Visit(argument, loops);
                     }
 
-                    var inner = new Dictionary<string, ModelShape>(loops, StringComparer.Ordinal) { ["forloop"] = ForLoop };
+                    var inner = new Dictionary<string, ModelShape>(loops, StringComparer.Ordinal) { [ForLoopName] = ForLoop };
                     if (loop.Variable is ScriptVariable variable)
                     {
                         inner[variable.Name] = element;
@@ -172,7 +179,7 @@ public static class TemplateValidator
 
                     if (!assigned.Contains(variable.Name) && !Literals.Contains(variable.Name))
                     {
-                        Report(variable, variable.Name == "forloop"
+                        Report(variable, variable.Name == ForLoopName
                             ? "forloop is only available inside a {% for %} loop."
                             : $"Unknown variable \"{variable.Name}\". Templates can use: {string.Join(", ", TemplateModel.Root.Fields.Keys)}.");
                     }

@@ -78,6 +78,29 @@ public sealed class TemplateEndpointTests(HostFixture host)
     }
 
     [Fact]
+    public async Task AnUpdateWithTheLatestETagMakesANewVersionAndAStaleOneIsRefused()
+    {
+        var id = "upd-" + Guid.NewGuid().ToString("N");
+        using var saved = await SendAsync(HttpMethod.Post, "/api/templates", new { id, name = "Update", subject = "v1", html = "<p>v1</p>", text = "v1" });
+        var etag = saved.Headers.ETag!.ToString();
+
+        using var withoutEtag = await SendAsync(HttpMethod.Put, $"/api/templates/{id}", new { name = "Update", subject = "v2", html = "<p>v2</p>", text = "v2" });
+        using var updated = await SendAsync(HttpMethod.Put, $"/api/templates/{id}", new { name = "Update", subject = "v2", html = "<p>v2</p>", text = "v2" }, etag);
+        using var stale = await SendAsync(HttpMethod.Put, $"/api/templates/{id}", new { name = "Update", subject = "v3", html = "<p>v3</p>", text = "v3" }, etag);
+        using var invalid = await SendAsync(HttpMethod.Put, $"/api/templates/{id}", new { name = "Update", subject = "{{ nope }}", html = "<p>v3</p>", text = "v3" }, updated.Headers.ETag!.ToString());
+        using var read = await SendAsync(HttpMethod.Get, $"/api/templates/{id}");
+        var latest = JsonNode.Parse(await read.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        Assert.Equal((HttpStatusCode)428, withoutEtag.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal((2, "v2"), ((int)latest["version"]!, (string?)latest["subject"]));
+        Assert.Equal(updated.Headers.ETag, read.Headers.ETag);
+    }
+
+    [Fact]
     public async Task BadRequestsAreAnsweredWithProblems()
     {
         using var notJson = await SendRawAsync("/api/templates", "{nope");
@@ -100,10 +123,15 @@ public sealed class TemplateEndpointTests(HostFixture host)
         Assert.All(new[] { notJson, missing, unknown, noProfile }, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add("X-Admin-Key", HostFixture.AdminKey);
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);

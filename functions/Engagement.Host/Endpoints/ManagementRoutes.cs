@@ -47,6 +47,8 @@ internal static class ManagementRoutes
             new ReplyResult(await Infrastructure.ConsentDrives.ConsentDriveHttp.ChartAsync(runtime, id, ct)));
         api.MapPost("/templates", async (HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
             new ReplyResult(await templates.SaveAsync(request.Body, ct)));
+        api.MapPut("/templates/{id}", async (string id, HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.UpdateAsync(id, request.Body, request.Headers.IfMatch.FirstOrDefault(), ct)));
         api.MapGet("/templates/{id}", async (string id, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
             new ReplyResult(await templates.GetAsync(id, ct)));
         api.MapPost("/templates/{id}/preview", async (string id, HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>

@@ -48,7 +48,7 @@ public sealed record TemplateProblem(string Title, int Status, string Detail, IR
 }
 
 /// <summary>
-/// <c>POST /api/templates</c>, <c>GET /api/templates/{id}</c> and <c>POST /api/templates/{id}/preview</c> for both
+/// <c>POST /api/templates</c>, <c>PUT</c> and <c>GET /api/templates/{id}</c>, <c>POST /api/templates/{id}/preview</c> for both
 /// hosts: templates are checked when saved (syntax, variables, filters, each with its position) and previewed for a
 /// real profile.
 /// </summary>
@@ -62,11 +62,71 @@ public sealed partial class TemplateHttp(TemplateStore store, TemplatePersonalis
     /// <summary>Validates and stores a template from a request body; 201 with its id, 200 for a retried save.</summary>
     public async Task<ReplyShape> SaveAsync(Stream body, CancellationToken cancellationToken = default)
     {
+        var (input, template, problem) = await ReadTemplateAsync(body, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (input!.Id is not null && !IdRule().IsMatch(input.Id))
+        {
+            return Invalid("id must be 1–64 lower-case letters, digits and hyphens, starting with a letter or digit.");
+        }
+
+        var (outcome, stored) = await store.CreateAsync(input.Id ?? ContentId(template!), template!, cancellationToken);
+        return outcome switch
+        {
+            TemplateSaveOutcome.Conflict => ReplyShape.Problem(new ApiProblem("Template id taken", 409,
+                $"Template \"{stored.Id}\" exists with other content; choose another id, or leave id out to have one made.")),
+            _ => Reply(outcome == TemplateSaveOutcome.Created ? 201 : 200, stored, outcome == TemplateSaveOutcome.Repeated),
+        };
+    }
+
+    /// <summary>
+    /// Stores a new version of a template (<c>PUT /api/templates/{id}</c>), validated like a new one, if
+    /// <paramref name="ifMatch"/> is the ETag of its latest version: 200 with the new version, 412 when it changed since.
+    /// </summary>
+    public async Task<ReplyShape> UpdateAsync(string id, Stream body, string? ifMatch, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(id) || !IdRule().IsMatch(id))
+        {
+            return NotFound(id);
+        }
+
+        if (string.IsNullOrWhiteSpace(ifMatch))
+        {
+            return ReplyShape.Problem(new ApiProblem("If-Match required", 428,
+                "Send the ETag of the version you edited in If-Match (GET /api/templates/{id} answers it), so no one else's change is overwritten."));
+        }
+
+        var (input, template, problem) = await ReadTemplateAsync(body, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (input!.Id is not null && input.Id != id)
+        {
+            return Invalid($"The body names template \"{input.Id}\" but the address \"{id}\"; leave id out or make them match.");
+        }
+
+        var (outcome, stored) = await store.UpdateAsync(id, template!, ifMatch.Trim(), cancellationToken);
+        return outcome switch
+        {
+            TemplateSaveOutcome.NotFound => NotFound(id),
+            TemplateSaveOutcome.Conflict => ReplyShape.Problem(new ApiProblem("Template changed", 412,
+                $"Template \"{id}\" is at version {stored?.Version} now, not the one you edited; read it again, apply your change and send its ETag.")),
+            _ => Reply(200, stored!, outcome == TemplateSaveOutcome.Repeated),
+        };
+    }
+
+    private static async Task<(TemplateInput? Input, CampaignTemplate? Template, ReplyShape? Problem)> ReadTemplateAsync(Stream body, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(body);
         var (input, problem) = await ReadAsync<TemplateInput>(body, "a template", cancellationToken);
         if (problem is not null)
         {
-            return problem;
+            return (null, null, problem);
         }
 
         var missing = new List<string>();
@@ -76,34 +136,18 @@ public sealed partial class TemplateHttp(TemplateStore store, TemplatePersonalis
         if (string.IsNullOrWhiteSpace(input.Text)) missing.Add("text");
         if (missing.Count > 0)
         {
-            return Invalid("Missing: " + string.Join(", ", missing) + ".", missing);
-        }
-
-        if (input.Id is not null && !IdRule().IsMatch(input.Id))
-        {
-            return Invalid("id must be 1–64 lower-case letters, digits and hyphens, starting with a letter or digit.");
+            return (null, null, Invalid("Missing: " + string.Join(", ", missing) + ".", missing));
         }
 
         var template = new CampaignTemplate(input.Name!.Trim(), input.Subject!, input.Preheader ?? string.Empty, input.Html!, input.Text!);
         var tooLong = Enum.GetValues<TemplatePart>().Where(p => template.SourceOf(p).Length > MaxPartChars).ToList();
         if (tooLong.Count > 0)
         {
-            return Invalid($"{string.Join(", ", tooLong.Select(PartName))}: at most {MaxPartChars:N0} characters each.");
+            return (null, null, Invalid($"{string.Join(", ", tooLong.Select(PartName))}: at most {MaxPartChars:N0} characters each."));
         }
 
         var issues = TemplateValidator.Validate(template);
-        if (issues.Count > 0)
-        {
-            return Rejected(issues);
-        }
-
-        var (outcome, stored) = await store.CreateAsync(input.Id ?? ContentId(template), template, cancellationToken);
-        return outcome switch
-        {
-            TemplateSaveOutcome.Conflict => ReplyShape.Problem(new ApiProblem("Template id taken", 409,
-                $"Template \"{stored.Id}\" exists with other content; choose another id, or leave id out to have one made.")),
-            _ => Reply(outcome == TemplateSaveOutcome.Created ? 201 : 200, stored, outcome == TemplateSaveOutcome.Repeated),
-        };
+        return issues.Count > 0 ? (null, null, Rejected(issues)) : (input, template, null);
     }
 
     /// <summary>The latest version of a template; 404 when there is none.</summary>

@@ -5,7 +5,7 @@ using Engagement.Integration.Tests.Support;
 
 namespace Engagement.Integration.Tests.Templates;
 
-/// <summary>Templates rendered for a profile built by ingesting events into Azurite, and stored templates.</summary>
+/// <summary>Templates rendered for a profile built by ingesting events into Azurite.</summary>
 [Collection(SharedAzurite.Name)]
 public sealed class TemplatePersonalisationTests(AzuriteFixture azurite)
 {
@@ -42,24 +42,6 @@ public sealed class TemplatePersonalisationTests(AzuriteFixture azurite)
     public async Task NothingIsGatheredForSomeoneUnknown()
     {
         Assert.Null(await Get<TemplatePersonalisation>().GatherAsync("nobody-" + Guid.NewGuid().ToString("N"), "u", "p", new CampaignContext("c", null)));
-    }
-
-    [Fact]
-    public async Task ARetriedSaveWritesNothingAndAnotherTemplateUnderTheSameIdConflicts()
-    {
-        var store = Get<TemplateStore>();
-        var id = "t-" + Guid.NewGuid().ToString("N");
-        var template = new CampaignTemplate("n", "s", string.Empty, "h", "t");
-
-        var first = await store.CreateAsync(id, template);
-        var again = await store.CreateAsync(id, template);
-        var other = await store.CreateAsync(id, template with { Html = "other" });
-        var read = await store.GetAsync(id);
-
-        Assert.Equal(TemplateSaveOutcome.Created, first.Outcome);
-        Assert.Equal(TemplateSaveOutcome.Repeated, again.Outcome);
-        Assert.Equal(TemplateSaveOutcome.Conflict, other.Outcome);
-        Assert.Equal((1, template, first.Stored.ETag), (read!.Version, read.Template, read.ETag));
     }
 
     private static EngagementEvent Event(EventKind kind, DateTimeOffset at, string? userId = null, string? anonymousId = null, string? name = null, string? properties = null, string? traits = null) => new()

@@ -101,6 +101,26 @@ public sealed class TemplateEndpointTests(HostFixture host)
     }
 
     [Fact]
+    public async Task APreviewThatCannotRenderForThisPersonIsAProblemNotAFailure()
+    {
+        var userId = "tpl-" + Guid.NewGuid().ToString("N");
+        var now = DateTimeOffset.UtcNow;
+        await host.Services.GetRequiredService<IngestionHandler>().HandleAsync(
+        [
+            new EngagementEvent { MessageId = Guid.NewGuid().ToString("N"), Kind = EventKind.Identify, SourceId = "e2e", UserId = userId, TraitsJson = """{"points":"many"}""", Timestamp = now, ReceivedAt = now },
+        ]);
+        using var saved = await SendAsync(HttpMethod.Post, "/api/templates", new { name = "Points " + Guid.NewGuid().ToString("N"), subject = "s", html = "{{ profile.traits.points | round: 1 }}", text = "t" });
+        var id = (string?)JsonNode.Parse(await saved.Content.ReadAsStringAsync())!["id"];
+
+        using var preview = await SendAsync(HttpMethod.Post, $"/api/templates/{id}/preview", new { subject = userId });
+        var problem = JsonNode.Parse(await preview.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, preview.StatusCode);
+        Assert.Equal("application/problem+json", preview.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("html, line 1, column", (string?)problem["errors"]![0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadRequestsAreAnsweredWithProblems()
     {
         using var notJson = await SendRawAsync("/api/templates", "{nope");

@@ -59,3 +59,8 @@ public sealed record StoredTemplate(string Id, int Version, CampaignTemplate Tem
 /// <param name="Html">HTML body.</param>
 /// <param name="Text">Plain-text body.</param>
 public sealed record RenderedMessage(string Subject, string Preheader, string Html, string Text);
+
+/// <summary>A template rendered for one person, or where it failed for that person's data.</summary>
+/// <param name="Message">The rendered parts, when rendering succeeded.</param>
+/// <param name="Failure">Where and why it failed, otherwise.</param>
+public sealed record RenderOutcome(RenderedMessage? Message, TemplateIssue? Failure);

@@ -185,8 +185,14 @@ public sealed partial class TemplateHttp(TemplateStore store, TemplatePersonalis
             return ReplyShape.Problem(new ApiProblem("Profile not found", 404, $"Nothing is known of \"{input.Subject}\" as a user id or an anonymous id."));
         }
 
-        var rendered = TemplateRenderer.Render(stored.Template, data);
-        return ReplyShape.Json(200, new TemplatePreview(stored.Id, stored.Version, input.Subject, rendered), ApiJson.TypeInfo<TemplatePreview>());
+        var outcome = TemplateRenderer.Render(stored.Template, data);
+        if (outcome.Failure is { } failure)
+        {
+            return ReplyShape.Problem(new ApiProblem("Template cannot render for this profile", 422,
+                $"{failure} Guard the value with {{% if %}} or a default, then save the template again.", [failure.ToString()]));
+        }
+
+        return ReplyShape.Json(200, new TemplatePreview(stored.Id, stored.Version, input.Subject, outcome.Message!), ApiJson.TypeInfo<TemplatePreview>());
     }
 
     /// <summary>The 400 answer listing every issue.</summary>

@@ -185,8 +185,12 @@ public static class TemplateModel
         decimal? price = root.TryGetProperty("price", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetDecimal(out var d) ? d
             : p.ValueKind == JsonValueKind.String && decimal.TryParse(p.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed) ? parsed
             : null;
-        return new ProductLine(id, name, price, Text(root, "url"), Text(root, "image_url") ?? Text(root, "image"), Text(root, "category"), action);
+        return new ProductLine(id, name, price, WebAddress(Text(root, "url")), WebAddress(Text(root, "image_url") ?? Text(root, "image")), Text(root, "category"), action);
     }
+
+    // Event properties come from websites and apps: only http(s) addresses reach a link or an image (no javascript:, data:).
+    private static string? WebAddress(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var address) && address.Scheme is "https" or "http" ? url : null;
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.ValueKind switch

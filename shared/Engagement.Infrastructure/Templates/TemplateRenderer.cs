@@ -3,6 +3,7 @@ using System.Net;
 using Scriban;
 using Scriban.Parsing;
 using Scriban.Runtime;
+using Scriban.Syntax;
 
 namespace Engagement.Infrastructure.Templates;
 
@@ -17,16 +18,31 @@ public static class TemplateRenderer
     private const int LoopLimit = 1_000;
     private const int MaxOutputChars = 1_000_000;
 
-    /// <summary>The four parts rendered for one person.</summary>
-    public static RenderedMessage Render(CampaignTemplate template, TemplateData data)
+    /// <summary>
+    /// The four parts rendered for one person, or where rendering failed for this person's data (a filter given a value
+    /// it cannot take, such as <c>round</c> on text, or a loop past its limit).
+    /// </summary>
+    public static RenderOutcome Render(CampaignTemplate template, TemplateData data)
     {
         ArgumentNullException.ThrowIfNull(template);
         var model = TemplateModel.Build(data);
-        return new RenderedMessage(
-            RenderPart(template.Subject, model, encodeHtml: false),
-            RenderPart(template.Preheader, model, encodeHtml: false),
-            RenderPart(template.Html, model, encodeHtml: true),
-            RenderPart(template.Text, model, encodeHtml: false));
+        var rendered = new Dictionary<TemplatePart, string>();
+        foreach (var part in Enum.GetValues<TemplatePart>())
+        {
+            try
+            {
+                rendered[part] = RenderPart(template.SourceOf(part), model, encodeHtml: part == TemplatePart.Html);
+            }
+            catch (ScriptRuntimeException ex)
+            {
+                return new RenderOutcome(null, new TemplateIssue(part, ex.Span.Start.Line + 1, ex.Span.Start.Column + 1, ex.OriginalMessage.TrimEnd('.') + "."));
+            }
+        }
+
+        // A subject or preheader is one line: a line break from a trait must not reach a mail header.
+        return new RenderOutcome(
+            new RenderedMessage(OneLine(rendered[TemplatePart.Subject]), OneLine(rendered[TemplatePart.Preheader]), rendered[TemplatePart.Html], rendered[TemplatePart.Text]),
+            null);
     }
 
     /// <summary>One part rendered over a model built by <see cref="TemplateModel.Build"/>.</summary>
@@ -43,6 +59,8 @@ public static class TemplateRenderer
         context.PushGlobal(model);
         return parsed.Render(context);
     }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 
     /// <summary>Output written as it is by the HTML part: what a template passed through <c>raw</c>.</summary>
     private sealed record RawHtml(string Html)

@@ -14,7 +14,7 @@ public static class TemplateValidator
     /// <summary>The filters templates may use: standard Liquid ones, and <c>raw</c> to output HTML unencoded.</summary>
     public static IReadOnlySet<string> Filters { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "abs", "append", "capitalize", "ceil", "compact", "concat", "date", "default", "divided_by", "downcase", "escape",
+        "abs", "append", "capitalize", "ceil", "compact", "concat", "default", "divided_by", "downcase", "escape",
         "first", "floor", "join", "last", "lstrip", "map", "minus", "modulo", "plus", "prepend", "raw", "remove",
         "remove_first", "replace", "replace_first", "reverse", "round", "rstrip", "size", "slice", "sort", "split", "strip",
         "strip_html", "strip_newlines", "times", "truncate", "truncatewords", "uniq", "upcase",

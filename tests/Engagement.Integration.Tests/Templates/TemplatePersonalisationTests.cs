@@ -30,7 +30,7 @@ public sealed class TemplatePersonalisationTests(AzuriteFixture azurite)
             "{% for p in products %}<li>{{ p.name }} {{ p.price }} {{ p.action }}</li>{% endfor %}", "{{ products.size }}");
 
         var data = await Get<TemplatePersonalisation>().GatherAsync(userId, "https://x.example/u", "https://x.example/p", new CampaignContext("c", null));
-        var rendered = TemplateRenderer.Render(template, data!);
+        var rendered = TemplateRenderer.Render(template, data!).Message!;
 
         Assert.Equal("Eva & Jan Nováková", rendered.Subject);
         Assert.Equal("eva@example.cz", rendered.Preheader);

@@ -13,7 +13,7 @@ public sealed class TemplateRendererTests
         var data = Data(traits: new() { ["firstName"] = "<script>alert(1)</script>" });
         var template = new CampaignTemplate("t", "Hi {{ profile.firstName }}", string.Empty, "<p>Hi {{ profile.firstName }}</p>", "Hi {{ profile.firstName }}");
 
-        var rendered = TemplateRenderer.Render(template, data);
+        var rendered = Rendered(template, data);
 
         Assert.Equal("<p>Hi &lt;script&gt;alert(1)&lt;/script&gt;</p>", rendered.Html);
         Assert.Equal("Hi <script>alert(1)</script>", rendered.Text);
@@ -26,7 +26,7 @@ public sealed class TemplateRendererTests
         var data = Data(traits: new() { ["banner"] = "<b>Sale</b>" });
         var template = new CampaignTemplate("t", "s", string.Empty, "{{ profile.traits.banner | raw }}|{{ profile.traits.banner }}", "t");
 
-        Assert.Equal("<b>Sale</b>|&lt;b&gt;Sale&lt;/b&gt;", TemplateRenderer.Render(template, data).Html);
+        Assert.Equal("<b>Sale</b>|&lt;b&gt;Sale&lt;/b&gt;", Rendered(template, data).Html);
     }
 
     [Fact]
@@ -34,8 +34,8 @@ public sealed class TemplateRendererTests
     {
         var template = new CampaignTemplate("t", "s", "{% if offer %}Try {{ offer.family }}{% else %}News{% endif %}", "{% if profile.traits.vip %}VIP{% else %}Member{% endif %}", "t");
 
-        var withOffer = TemplateRenderer.Render(template, Data(traits: new() { ["vip"] = true }, offer: new OfferInsight("mortgage", 0.4, 2.1, [])));
-        var without = TemplateRenderer.Render(template, Data());
+        var withOffer = Rendered(template, Data(traits: new() { ["vip"] = true }, offer: new OfferInsight("mortgage", 0.4, 2.1, [])));
+        var without = Rendered(template, Data());
 
         Assert.Equal(("Try mortgage", "VIP"), (withOffer.Preheader, withOffer.Html));
         Assert.Equal(("News", "Member"), (without.Preheader, without.Html));
@@ -52,7 +52,7 @@ public sealed class TemplateRendererTests
         var template = new CampaignTemplate("t", "s", string.Empty,
             "{% for p in products %}<tr><td>{{ forloop.index }}</td><td>{{ p.name }}</td><td>{{ p.price }}</td><td>{{ p.action }}</td></tr>{% endfor %}", "t");
 
-        var html = TemplateRenderer.Render(template, Data(products: products)).Html;
+        var html = Rendered(template, Data(products: products)).Html;
 
         Assert.Equal("<tr><td>1</td><td>Trail shoe</td><td>89.9</td><td>added</td></tr><tr><td>2</td><td>Rain &amp; wind jacket</td><td>120</td><td>viewed</td></tr>", html);
     }
@@ -62,7 +62,7 @@ public sealed class TemplateRendererTests
     {
         var template = new CampaignTemplate("t", "Hi {{ profile.firstName | default: 'there' }}", "{{ offer.family }}", "[{{ profile.lastName }}][{{ products.first.name }}][{{ profile.traits.none }}]", "{{ profile.email }}");
 
-        var rendered = TemplateRenderer.Render(template, Data());
+        var rendered = Rendered(template, Data());
 
         Assert.Equal(new RenderedMessage("Hi there", string.Empty, "[][][]", string.Empty), rendered);
     }
@@ -72,7 +72,7 @@ public sealed class TemplateRendererTests
     {
         var template = new CampaignTemplate("t", "{{ campaign.name }}/{{ campaign.variant }}", string.Empty, "<a href=\"{{ unsubscribe_url }}\">x</a>", "{{ preferences_url }}");
 
-        var rendered = TemplateRenderer.Render(template, Data());
+        var rendered = Rendered(template, Data());
 
         Assert.Equal("Spring/B", rendered.Subject);
         Assert.Equal("<a href=\"https://e360.example/u?a=1&amp;b=2\">x</a>", rendered.Html);
@@ -87,6 +87,37 @@ public sealed class TemplateRendererTests
         Assert.Equal(new ProductLine("sku-1", "Tent", 199.5m, "https://shop.example/t", "https://img.example/t.jpg", null, "viewed"), product);
         Assert.Null(TemplateModel.ProductFrom("""{"currency":"EUR"}""", "viewed"));
     }
+
+    [Fact]
+    public void AFilterThatFailsOnThisPersonsDataIsReportedWithItsPosition()
+    {
+        var template = new CampaignTemplate("t", "s", string.Empty, "<p>\n{{ profile.traits.points | round: 1 }}</p>", "t");
+
+        var outcome = TemplateRenderer.Render(template, Data(traits: new() { ["points"] = "many" }));
+
+        Assert.Null(outcome.Message);
+        Assert.Equal((TemplatePart.Html, 2), (outcome.Failure!.Part, outcome.Failure.Line));
+    }
+
+    [Fact]
+    public void ALineBreakInATraitDoesNotBreakTheSubjectLine()
+    {
+        var template = new CampaignTemplate("t", "Hi {{ profile.firstName }}", "{{ profile.firstName }}", "h", "t");
+
+        var rendered = Rendered(template, Data(traits: new() { ["firstName"] = "Ann\r\nBcc: x@example.com" }));
+
+        Assert.Equal(("Hi Ann Bcc: x@example.com", "Ann Bcc: x@example.com"), (rendered.Subject, rendered.Preheader));
+    }
+
+    [Fact]
+    public void ProductAddressesThatAreNotWebAddressesAreLeftOut()
+    {
+        var product = TemplateModel.ProductFrom("""{"name":"Tent","url":"javascript:alert(1)","image_url":"data:image/png;base64,AAAA"}""", "viewed");
+
+        Assert.Equal((null, null), (product!.Url, product.Image));
+    }
+
+    private static RenderedMessage Rendered(CampaignTemplate template, TemplateData data) => TemplateRenderer.Render(template, data).Message!;
 
     private static TemplateData Data(Dictionary<string, object>? traits = null, OfferInsight? offer = null, IReadOnlyList<ProductLine>? products = null)
     {

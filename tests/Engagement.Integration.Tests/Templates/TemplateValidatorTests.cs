@@ -90,6 +90,24 @@ public sealed class TemplateValidatorTests
     }
 
     [Fact]
+    public void VariablesAreCheckedInsideEveryKindOfBlock()
+    {
+        const string source = """
+            {% if offer %}a{% elsif profile.tierr %}b{% else %}{{ campaign.nam }}{% endif %}
+            {% unless profile.vip %}c{% endunless %}
+            {% case profile.traits.tier %}{% when 'gold' %}{{ offer.familly }}{% endcase %}
+            {% tablerow p in products cols: 2 %}{{ p.nme }}{% endtablerow %}
+            {{ products[0].name }} {{ profile["email"] }} {{ profile["mail"] }}
+            """;
+
+        var issues = TemplateValidator.Validate(TemplatePart.Html, source);
+
+        Assert.Equal(
+            [(1, 33, "tierr"), (1, 64, "nam"), (2, 19, "vip"), (3, 57, "familly"), (4, 42, "nme"), (5, 58, "mail")],
+            issues.Select(i => (i.Line, i.Column, i.Message.Split('"')[1])));
+    }
+
+    [Fact]
     public void IncludesAreRefused()
     {
         var issue = Assert.Single(TemplateValidator.Validate(TemplatePart.Html, "{% include 'footer' %}"));

@@ -108,6 +108,9 @@ public static class DependencyInjection
         services.AddSingleton<Journeys.EventRetention>();
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Journeys.EventRetention>());
         services.AddSingleton<Subjects.SubjectHttp>();
+        services.AddSingleton<Templates.TemplateStore>();
+        services.AddSingleton<Templates.TemplatePersonalisation>();
+        services.AddSingleton<Templates.TemplateHttp>();
         services.AddOptions<Journeys.InterestRulesOptions>().BindConfiguration(Journeys.InterestRulesOptions.SectionName);
         services.AddOptions<Core.Interests.InterestScorerOptions>().BindConfiguration(Core.Interests.InterestScorerOptions.SectionName)
             .Validate(o => o.Validate().Count == 0, "Interests settings are invalid (HalfLife > 0, MaxEvidence ≥ 1, 0 ≤ MinScore < 1, HalfScoreEvidence > 0).")

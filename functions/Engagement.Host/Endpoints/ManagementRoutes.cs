@@ -53,6 +53,14 @@ internal static class ManagementRoutes
             new ReplyResult(await segments.UpdateAsync(id, request.Body, request.Headers.IfMatch.FirstOrDefault(), ct)));
         api.MapGet("/segments/{id}/preview", async (string id, HttpRequest request, Infrastructure.Segments.SegmentHttp segments, CancellationToken ct) =>
             new ReplyResult(await segments.PreviewAsync(id, request.Query["sample"].FirstOrDefault(), ct)));
+        api.MapPost("/templates", async (HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.SaveAsync(request.Body, ct)));
+        api.MapPut("/templates/{id}", async (string id, HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.UpdateAsync(id, request.Body, request.Headers.IfMatch.FirstOrDefault(), ct)));
+        api.MapGet("/templates/{id}", async (string id, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.GetAsync(id, ct)));
+        api.MapPost("/templates/{id}/preview", async (string id, HttpRequest request, Infrastructure.Templates.TemplateHttp templates, CancellationToken ct) =>
+            new ReplyResult(await templates.PreviewAsync(id, request, ct)));
         app.MapGet("/healthz", async (HealthProbe probe, CancellationToken ct) => new ReplyResult(ReplyShape.FromHealth(await probe.CheckAsync(ct))));
     }
 

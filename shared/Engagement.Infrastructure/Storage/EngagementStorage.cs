@@ -55,6 +55,12 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Segment definitions: PartitionKey = segment id; the <c>current</c> row and one row per version. No personal data.</summary>
     public TableClient Segments { get; } = tables.GetTableClient("segments");
 
+    /// <summary>
+    /// Campaign templates: PartitionKey = template id, RowKey = inverted version (newest first); name and the four
+    /// Liquid parts. No personal data.
+    /// </summary>
+    public TableClient Templates { get; } = tables.GetTableClient("templates");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -88,7 +94,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Engagement.Core.Identity;
+using Engagement.Infrastructure.Ingestion;
+using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Storage;
+
+namespace Engagement.Infrastructure.Templates;
+
+/// <summary>
+/// Gathers what a template says of one person: the 360° profile (traits, groups, interests, next best offer) and the
+/// products of their latest product events, read from those events' stored properties.
+/// </summary>
+public sealed class TemplatePersonalisation(ProfileQuery profiles, ProfileStore profileStore, EventStore events, EngagementStorage storage, Pseudonymizer pseudonymizer)
+{
+    /// <summary>The template data of a user id or anonymous id, or null when nothing is known of it.</summary>
+    public async Task<TemplateData?> GatherAsync(string subject, string unsubscribeUrl, string preferencesUrl, CampaignContext campaign, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        if (await profiles.GetAsync(subject, cancellationToken) is not { } profile)
+        {
+            return null;
+        }
+
+        var products = await ProductsAsync(await IdentityKeysAsync(subject, cancellationToken), cancellationToken);
+        return new TemplateData(profile, products, profile.Insights?.NextBestOffer, unsubscribeUrl, preferencesUrl, campaign);
+    }
+
+    private async Task<IReadOnlyList<string>> IdentityKeysAsync(string subject, CancellationToken cancellationToken)
+    {
+        var candidates = new[] { IdentityRef.User(subject), IdentityRef.Anonymous(subject) };
+        foreach (var identity in candidates)
+        {
+            if (await profileStore.FindByIdentityAsync(pseudonymizer.KeyOf(identity), cancellationToken) is { } profile)
+            {
+                return profile.IdentityKeys;
+            }
+        }
+
+        return candidates.Select(c => pseudonymizer.KeyOf(c).Value).ToList();
+    }
+
+    // The activity rows keep each identity's latest events by id; the product details are in the event rows' properties.
+    private async Task<IReadOnlyList<ProductLine>> ProductsAsync(IReadOnlyList<string> identityKeys, CancellationToken cancellationToken)
+    {
+        var found = new List<(DateTimeOffset At, ProductLine Product)>();
+        foreach (var key in identityKeys)
+        {
+            if (await events.GetActivityAsync(key, cancellationToken) is not { } activity)
+            {
+                continue;
+            }
+
+            foreach (var recent in activity.Recent.Where(r => r.Kind == "track" && r.Name is not null && TemplateModel.ProductEvents.ContainsKey(r.Name)))
+            {
+                var row = await storage.Events.GetEntityIfExistsAsync<TableEntity>(key, EventRows.RowKeyOf(recent.MessageId), cancellationToken: cancellationToken);
+                if (!row.HasValue)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (TemplateModel.ProductFrom(row.Value!.GetString("Properties"), TemplateModel.ProductEvents[recent.Name!]) is { } product)
+                    {
+                        found.Add((recent.Timestamp, product));
+                    }
+                }
+                catch (JsonException)
+                {
+                    // Properties that are not JSON name no product; the event stays what it is.
+                }
+            }
+        }
+
+        // One line per product: its latest event (a product put in the cart after it was viewed shows as added).
+        return found
+            .OrderByDescending(f => f.At)
+            .DistinctBy(f => f.Product.Id ?? f.Product.Name)
+            .Take(TemplateModel.MaxProducts)
+            .Select(f => f.Product)
+            .ToList();
+    }
+}

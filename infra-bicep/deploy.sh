@@ -13,6 +13,8 @@
 #   ENGAGE_SMS_FROM           the number SMS are sent from (E.164, bought in the Communication Services resource)
 #   ENGAGE_CONSENT_FORM_SECRET  set to choose or rotate the secret signing consent form tokens and double opt-in links;
 #                             by default generated on the first deployment (rotating it invalidates links already sent)
+#   ENGAGE_CAMPAIGN_TRACKING_SECRET  set to choose or rotate the secret signing campaign open pixels and click links;
+#                             by default generated on the first deployment (rotating it breaks links already sent)
 #   ENGAGE_SMTP_APP_ID, ENGAGE_SMTP_SP_OBJECT_ID, ENGAGE_SMTP_CLIENT_SECRET
 #                             the Entra app that sends e-mail over the Communication Services SMTP relay (client id,
 #                             its service principal's object id, a client secret); without them e-mail stays off
@@ -87,10 +89,15 @@ deploy_infrastructure() {
     echo "==> Generating the consent form secret (first deployment)"
     ENGAGE_CONSENT_FORM_SECRET="$(new_secret)"
   fi
+  if [[ -z "${ENGAGE_CAMPAIGN_TRACKING_SECRET:-}" ]] && { [[ -z "$vault" ]] || ! secret_exists "$vault" "Campaigns--TrackingSecret"; }; then
+    echo "==> Generating the campaign tracking secret (first deployment)"
+    ENGAGE_CAMPAIGN_TRACKING_SECRET="$(new_secret)"
+  fi
   # main.bicepparam reads them with readEnvironmentVariable; empty means "keep what Key Vault holds".
   export ENGAGE_PSEUDONYM_SECRET="${ENGAGE_PSEUDONYM_SECRET:-}"
   export ENGAGE_ADMIN_KEY="${ENGAGE_ADMIN_KEY:-}"
   export ENGAGE_CONSENT_FORM_SECRET="${ENGAGE_CONSENT_FORM_SECRET:-}"
+  export ENGAGE_CAMPAIGN_TRACKING_SECRET="${ENGAGE_CAMPAIGN_TRACKING_SECRET:-}"
   export ENGAGE_SMTP_APP_ID="${ENGAGE_SMTP_APP_ID:-}" ENGAGE_SMTP_SP_OBJECT_ID="${ENGAGE_SMTP_SP_OBJECT_ID:-}" ENGAGE_SMTP_CLIENT_SECRET="${ENGAGE_SMTP_CLIENT_SECRET:-}"
   export ENGAGE_SMS_WEBHOOK_KEY="${ENGAGE_SMS_WEBHOOK_KEY:-}"
   # Event Grid refuses a subscription to a function that is not deployed yet: subscribe once SmsReceived exists.

@@ -68,6 +68,13 @@ param smsWebhookKey string = ''
 param consentFormSecret string = ''
 
 @secure()
+@description('Secret signing campaign open pixels and click links (at least 32 characters). Empty keeps the stored one.')
+param campaignTrackingSecret string = ''
+
+@description('Clicks sooner than this after delivery are taken for a scanner\'s (TimeSpan).')
+param campaignQuickClickWindow string = '00:00:10'
+
+@secure()
 @description('Client secret of the Entra app that sends e-mail over the Communication Services SMTP relay. Empty keeps the stored one.')
 param smtpClientSecret string = ''
 
@@ -280,6 +287,7 @@ module keyVault 'modules/keyvault.bicep' = {
     adminKey: adminKey
     smsWebhookKey: smsWebhookKey
     consentFormSecret: consentFormSecret
+    campaignTrackingSecret: campaignTrackingSecret
     smtpPassword: smtpClientSecret
     tags: tags
   }
@@ -398,6 +406,10 @@ var engagementSettings = {
   Consent__TrustedProxyCount: string(consentTrustedProxyCount)
   Consent__ProductName: consentProductName
   Consent__PublicBaseUrl: consentPublicBaseUrl
+
+  // Campaign open and click tracking: the secret signing pixels and click links, and the scanners' quick-click window.
+  Campaigns__TrackingSecret: keyVault.outputs.campaignTrackingSecretReference
+  Campaigns__QuickClickWindow: campaignQuickClickWindow
 
   // E-mail over the Communication Services SMTP relay as the Entra app (off until smtpEntraAppId is given).
   Email__From: empty(emailFrom) ? communication.outputs.senderAddress : emailFrom

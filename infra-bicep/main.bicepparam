@@ -26,6 +26,7 @@ param contactsDefaultCountryCode = '420'
 param contactsLegitimateInterest = []
 
 param consentFormSecret = readEnvironmentVariable('ENGAGE_CONSENT_FORM_SECRET', '')
+param campaignTrackingSecret = readEnvironmentVariable('ENGAGE_CAMPAIGN_TRACKING_SECRET', '')
 
 // E-mail (double opt-in) over the Communication Services SMTP relay, as an Entra app: its client id, its service
 // principal's object id (for its role) and a client secret. Without an app id, e-mail stays off.

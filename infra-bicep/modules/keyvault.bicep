@@ -6,6 +6,7 @@
 //   Sms--ConnectionString       written by communication.bicep from the Communication Services resource's keys
 //   Consent--FormSecret         signs consent form subject tokens and double opt-in links (changing it invalidates
 //                               every token and link issued before)
+//   Campaigns--TrackingSecret   signs campaign open pixels and click links (changing it breaks every link sent)
 //   Email--Smtp--Password       the client secret of the Entra app the Communication Services SMTP relay accepts
 // A secret is written only when its value is passed, so a redeployment without values keeps the stored ones.
 
@@ -32,6 +33,10 @@ param smsWebhookKey string = ''
 @secure()
 @description('Value for Consent--FormSecret; empty keeps the stored secret.')
 param consentFormSecret string = ''
+
+@secure()
+@description('Value for Campaigns--TrackingSecret; empty keeps the stored secret.')
+param campaignTrackingSecret string = ''
 
 @secure()
 @description('Value for Email--Smtp--Password; empty keeps the stored secret.')
@@ -88,6 +93,14 @@ resource consentFormSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' =
   }
 }
 
+resource campaignTrackingSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(campaignTrackingSecret)) {
+  parent: vault
+  name: 'Campaigns--TrackingSecret'
+  properties: {
+    value: campaignTrackingSecret
+  }
+}
+
 resource smtpPasswordValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpPassword)) {
   parent: vault
   name: 'Email--Smtp--Password'
@@ -104,4 +117,5 @@ output pseudonymSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.
 output adminKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Admin--Key)'
 output smsWebhookKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Sms--WebhookKey)'
 output consentFormSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Consent--FormSecret)'
+output campaignTrackingSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Campaigns--TrackingSecret)'
 output smtpClientSecretReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=Email--Smtp--Password)'

@@ -103,6 +103,11 @@ public static class DependencyInjection
         services.AddSingleton<Sms.ConsentSmsHttp>();
         services.AddSingleton<Consent.ConsentFormHttp>();
         services.AddSingleton<Consent.EmailConsentHttp>();
+        services.AddOptions<Campaigns.CampaignTrackingOptions>().BindConfiguration(Campaigns.CampaignTrackingOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Campaigns.CampaignTrackingOptions>, Campaigns.CampaignTrackingOptionsValidator>();
+        services.AddSingleton<Campaigns.CampaignTracking>();
+        services.AddSingleton<Campaigns.TrackingLinks>();
+        services.AddSingleton<Campaigns.CampaignTrackingHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Journeys.EventRetention>();

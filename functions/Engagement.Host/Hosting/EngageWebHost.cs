@@ -40,6 +40,7 @@ public static class EngageWebHost
         app.MapConsentForms();
         app.MapManagement();
         app.MapContacts();
+        app.MapCampaignTracking();
         return app;
     }
 

@@ -61,6 +61,13 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// </summary>
     public TableClient Templates { get; } = tables.GetTableClient("templates");
 
+    /// <summary>
+    /// Campaign opens and clicks: PartitionKey = campaign id, RowKey = kind, message id and request id; variant,
+    /// pseudonymous subject key, time, user-agent hash, target address of clicks, and whether (and why) a scanner was
+    /// suspected. Exported and erased with the subject.
+    /// </summary>
+    public TableClient CampaignEvents { get; } = tables.GetTableClient("campaignevents");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -94,7 +101,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -36,6 +36,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 
     /// <summary>What consent drives recorded: consent forms shown, and when and how the subject was asked.</summary>
     public IReadOnlyList<string> ConsentDrives { get; init; } = [];
+
+    /// <summary>Campaign e-mails the subject opened and links followed (with what was taken for a scanner).</summary>
+    public IReadOnlyList<Campaigns.CampaignEngagementRecord> CampaignEngagement { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -52,7 +55,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="IndexRows">Contact index entries deleted.</param>
 /// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
 /// <param name="DriveRecords">Consent drives' records of the subject (form displays, asks, wave choices, list lines) deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0);
+/// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -69,6 +73,7 @@ public sealed partial class SubjectRights(
     SmsHistory sms,
     ConsentRequestStore consentRequests,
     ConsentDrives.ConsentDriveStore drives,
+    Campaigns.CampaignTracking campaignTracking,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -86,7 +91,8 @@ public sealed partial class SubjectRights(
         var sent = await sms.SentToAsync(subjectKey, cancellationToken);
         var numberKeys = await NumberPartitionsAsync(subjectKey, contact, cancellationToken);
         var replies = await sms.RepliesAsync([subjectKey, .. numberKeys.Select(SmsHistory.UnmatchedPartition)], cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0)
+        var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0)
         {
             return null;
         }
@@ -113,6 +119,7 @@ public sealed partial class SubjectRights(
             SmsSent = sent,
             SmsReplies = replies,
             ConsentDrives = await drives.ExportAsync(ConsentKey(id), cancellationToken),
+            CampaignEngagement = campaignEngagement,
         };
     }
 
@@ -144,12 +151,13 @@ public sealed partial class SubjectRights(
         var (smsSent, smsReplies) = await sms.EraseAsync(subjectKey, numberKeys, cancellationToken);
         var (contactRows, indexRows) = await contacts.EraseAsync(subjectKey, cancellationToken);
         var driveRecords = await drives.EraseAsync(subjectKey, cancellationToken) + await drives.EraseFromListsAsync(subjectKey, cancellationToken);
+        var campaignEvents = await campaignTracking.EraseAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -168,6 +176,7 @@ public sealed partial class SubjectRights(
                 ["IndexRows"] = indexRows,
                 ["SmsRecords"] = smsSent + smsReplies,
                 ["DriveRecords"] = driveRecords,
+                ["CampaignEvents"] = campaignEvents,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

@@ -1,0 +1,18 @@
+using Engagement.Infrastructure.Campaigns;
+
+namespace Engagement.Host.Endpoints;
+
+/// <summary>Campaign open and click tracking: the public pixel and click redirect (the signed token is the authority) and the engagement report (admin key).</summary>
+internal static class CampaignRoutes
+{
+    public static void MapCampaignTracking(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/t/o/{file}", async (string file, HttpRequest request, CampaignTrackingHttp tracking, CancellationToken ct) =>
+            new ReplyResult(await tracking.OpenAsync(request, file, ct)));
+        app.MapMethods("/t/c/{token}", ["GET", "HEAD"], async (string token, HttpRequest request, CampaignTrackingHttp tracking, CancellationToken ct) =>
+            new ReplyResult(await tracking.ClickAsync(request, token, ct)));
+        app.MapGroup("/api").AddEndpointFilter(ManagementRoutes.RequireAdminKeyAsync)
+            .MapGet("/campaigns/{id}/engagement", async (string id, CampaignTrackingHttp tracking, CancellationToken ct) =>
+                new ReplyResult(await tracking.EngagementAsync(id, ct)));
+    }
+}

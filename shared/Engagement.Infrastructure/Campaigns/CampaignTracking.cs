@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Engagement.Core.Campaigns;
+using Engagement.Infrastructure.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Engagement.Infrastructure.Campaigns;
+
+/// <summary>One recorded open or click, as exported for its subject.</summary>
+/// <param name="CampaignId">The campaign.</param>
+/// <param name="Variant">The variant the recipient got.</param>
+/// <param name="MessageId">The message.</param>
+/// <param name="Kind">Open or click.</param>
+/// <param name="At">When it came.</param>
+/// <param name="Url">For a click, the address followed.</param>
+/// <param name="FlaggedAs">Why it is left out of the metrics; null when it counts.</param>
+/// <param name="Proxied">An open fetched through a mail provider's image proxy.</param>
+public sealed record CampaignEngagementRecord(string CampaignId, string Variant, string MessageId, EngagementKind Kind, DateTimeOffset At, string? Url, ScannerReason? FlaggedAs, bool Proxied);
+
+/// <summary>What one variant of a campaign drew.</summary>
+/// <param name="Variant">The variant.</param>
+/// <param name="UniqueOpens">Messages opened at least once, scanners left out.</param>
+/// <param name="UniqueClicks">Messages with at least one click, scanners left out.</param>
+/// <param name="ProxiedOpens">Counted opens fetched through an image proxy.</param>
+/// <param name="Flagged">Requests left out, by reason (camelCase reason names).</param>
+public sealed record VariantEngagement(string Variant, int UniqueOpens, int UniqueClicks, int ProxiedOpens, IReadOnlyDictionary<string, int> Flagged);
+
+/// <summary>The body of <c>GET /api/campaigns/{id}/engagement</c>.</summary>
+/// <param name="CampaignId">The campaign.</param>
+/// <param name="Variants">One entry per variant that drew any request, by name.</param>
+public sealed record CampaignEngagement(string CampaignId, IReadOnlyList<VariantEngagement> Variants);
+
+/// <summary>
+/// Records campaign opens and clicks from signed tracking tokens, tells scanners from people (<see cref="ScannerRules"/>),
+/// counts unique opens and clicks per variant, and exports and erases a subject's rows. A request is recorded once
+/// per request id, so a retried delivery of the same request adds no row.
+/// </summary>
+public sealed class CampaignTracking(EngagementStorage storage, IOptions<CampaignTrackingOptions> options, TimeProvider clock)
+{
+    private const string OpenPrefix = "o";
+    private const string ClickPrefix = "c";
+    private const int MaxRequestIdLength = 128;
+    private readonly ScannerRules _rules = new(options.Value.QuickClickWindow);
+
+    /// <summary>The signer of tracking tokens; null when tracking is off (no <c>Campaigns:TrackingSecret</c>).</summary>
+    public TrackingTokenSigner? Signer { get; } = string.IsNullOrEmpty(options.Value.TrackingSecret) ? null : new TrackingTokenSigner(options.Value.TrackingSecret);
+
+    /// <summary>Records the fetch of an open pixel; returns the message, or null (nothing recorded) when the token is not a valid open token.</summary>
+    public async Task<TrackedMessage?> RecordOpenAsync(string? token, string method, string? userAgent, string requestId, CancellationToken cancellationToken = default)
+    {
+        if (Signer?.ReadOpen(token) is not { } message)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var verdict = _rules.Classify(new TrackingRequest(EngagementKind.Open, method, userAgent, now, message.SentAt));
+        await AddAsync(Row(OpenPrefix, message, requestId, now, userAgent, verdict, null), cancellationToken);
+        return message;
+    }
+
+    /// <summary>Records a followed click link; returns the click (its address is the only place to redirect to), or null when the token is not a valid click token.</summary>
+    public async Task<TrackedClick?> RecordClickAsync(string? token, string method, string? userAgent, string requestId, CancellationToken cancellationToken = default)
+    {
+        if (Signer?.ReadClick(token) is not { } click)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var message = click.Message;
+        var earlier = await EarlierClicksAsync(message, cancellationToken);
+        var verdict = _rules.Classify(new TrackingRequest(EngagementKind.Click, method, userAgent, now, message.SentAt, click.Url), earlier.Select(e => e.Click).ToList());
+        var added = await AddAsync(Row(ClickPrefix, message, requestId, now, userAgent, verdict, click.Url), cancellationToken);
+        if (added && verdict.Reason == ScannerReason.ClickBurst)
+        {
+            // The first link a scanner followed looked like a person's until the next came within a second.
+            foreach (var (row, earlierClick) in earlier.Where(e => e.Row.GetString("Reason") is null && ScannerRules.IsBurst(click.Url, now, e.Click)))
+            {
+                var update = new TableEntity(row.PartitionKey, row.RowKey) { ["Flagged"] = true, ["Reason"] = ScannerReason.ClickBurst.ToString() };
+                await storage.CampaignEvents.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            }
+        }
+
+        return click;
+    }
+
+    /// <summary>Unique opens and clicks per variant of <paramref name="campaignId"/>, scanners left out, and what was left out by reason.</summary>
+    public async Task<CampaignEngagement> EngagementAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
+        var rows = new List<TableEntity>();
+        await foreach (var row in storage.CampaignEvents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {KeyPart(campaignId)}"), cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        var variants = rows.GroupBy(r => r.GetString("Variant") ?? string.Empty, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var counted = g.Where(r => r.GetString("Reason") is null).ToList();
+            var opens = counted.Where(r => r.RowKey.StartsWith(OpenPrefix + "~", StringComparison.Ordinal)).ToList();
+            var clicks = counted.Where(r => r.RowKey.StartsWith(ClickPrefix + "~", StringComparison.Ordinal));
+            var flagged = g.Where(r => r.GetString("Reason") is not null)
+                .GroupBy(r => JsonNamingPolicy.CamelCase.ConvertName(r.GetString("Reason")!), StringComparer.Ordinal)
+                .OrderBy(f => f.Key, StringComparer.Ordinal)
+                .ToDictionary(f => f.Key, f => f.Count(), StringComparer.Ordinal);
+            return new VariantEngagement(
+                g.Key,
+                opens.Select(r => r.GetString("MessageId")).Distinct(StringComparer.Ordinal).Count(),
+                clicks.Select(r => r.GetString("MessageId")).Distinct(StringComparer.Ordinal).Count(),
+                opens.Count(r => r.GetBoolean("Proxied") == true),
+                flagged);
+        }).ToList();
+        return new CampaignEngagement(campaignId, variants);
+    }
+
+    /// <summary>Every open and click recorded of the subject with pseudonymous key <paramref name="subjectKey"/>.</summary>
+    public async Task<IReadOnlyList<CampaignEngagementRecord>> ExportAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var records = new List<CampaignEngagementRecord>();
+        await foreach (var row in OfSubjectAsync(subjectKey, null, cancellationToken))
+        {
+            records.Add(new CampaignEngagementRecord(
+                row.GetString("CampaignId") ?? row.PartitionKey,
+                row.GetString("Variant") ?? string.Empty,
+                row.GetString("MessageId") ?? string.Empty,
+                row.RowKey.StartsWith(ClickPrefix + "~", StringComparison.Ordinal) ? EngagementKind.Click : EngagementKind.Open,
+                row.GetDateTimeOffset("At") ?? default,
+                row.GetString("Url"),
+                Enum.TryParse<ScannerReason>(row.GetString("Reason"), out var reason) ? reason : null,
+                row.GetBoolean("Proxied") == true));
+        }
+
+        return records.OrderBy(r => r.At).ToList();
+    }
+
+    /// <summary>Deletes every open and click recorded of the subject; returns how many rows went.</summary>
+    public async Task<int> EraseAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in OfSubjectAsync(subjectKey, ["PartitionKey", "RowKey"], cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        return (int)await TableRows.DeleteAsync(storage.CampaignEvents, rows, cancellationToken);
+    }
+
+    /// <summary>The request id to record a request under: the caller's <c>X-Request-Id</c> when usable, else a new one.</summary>
+    public static string RequestIdOf(string? header) =>
+        !string.IsNullOrWhiteSpace(header) && header.Length <= MaxRequestIdLength ? header.Trim() : Guid.NewGuid().ToString("N");
+
+    private AsyncPageable<TableEntity> OfSubjectAsync(string subjectKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        return storage.CampaignEvents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"SubjectKey eq {subjectKey}"), select: select, cancellationToken: cancellationToken);
+    }
+
+    private async Task<List<(TableEntity Row, EarlierClick Click)>> EarlierClicksAsync(TrackedMessage message, CancellationToken cancellationToken)
+    {
+        var prefix = $"{ClickPrefix}~{KeyPart(message.MessageId)}~";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {KeyPart(message.CampaignId)} and RowKey gt {prefix} and RowKey lt {prefix + "\uffff"}");
+        var earlier = new List<(TableEntity, EarlierClick)>();
+        await foreach (var row in storage.CampaignEvents.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Url", "At", "Reason"], cancellationToken: cancellationToken))
+        {
+            if (Uri.TryCreate(row.GetString("Url"), UriKind.Absolute, out var url) && row.GetDateTimeOffset("At") is { } at)
+            {
+                earlier.Add((row, new EarlierClick(url, at)));
+            }
+        }
+
+        return earlier;
+    }
+
+    private async Task<bool> AddAsync(TableEntity row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.CampaignEvents.AddEntityAsync(row, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // The same request was recorded before (a retry): one row per request.
+            return false;
+        }
+    }
+
+    private static TableEntity Row(string prefix, TrackedMessage message, string requestId, DateTimeOffset at, string? userAgent, ScannerVerdict verdict, Uri? url)
+    {
+        var row = new TableEntity(KeyPart(message.CampaignId), $"{prefix}~{KeyPart(message.MessageId)}~{KeyPart(requestId)}")
+        {
+            ["CampaignId"] = message.CampaignId,
+            ["Variant"] = message.Variant,
+            ["MessageId"] = message.MessageId,
+            ["SubjectKey"] = message.SubjectKey,
+            ["SentAt"] = message.SentAt,
+            ["At"] = at,
+            // A hash tells repeated agents apart without keeping a fingerprint of the reader's device.
+            ["UserAgentHash"] = userAgent is null ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userAgent)))[..32],
+            ["Flagged"] = verdict.Flagged,
+            ["Reason"] = verdict.Reason?.ToString(),
+            ["Proxied"] = verdict.Proxied,
+            ["Url"] = url?.AbsoluteUri,
+        };
+        foreach (var empty in row.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            row.Remove(empty);
+        }
+
+        return row;
+    }
+
+    // Table keys may not hold '/', '\', '#', '?' or control characters: such a part is replaced by its hash.
+    private static string KeyPart(string value) =>
+        value.Length <= 200 && !value.Any(c => c is '/' or '\\' or '#' or '?' or '~' || char.IsControl(c))
+            ? value
+            : "h-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+}

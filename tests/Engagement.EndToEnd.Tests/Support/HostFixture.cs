@@ -17,6 +17,8 @@ public sealed class HostFixture : IAsyncLifetime
 
     public const string ConsentFormSecret = "e2e-consent-form-secret-0123456789-abcdef";
 
+    public const string CampaignTrackingSecret = "e2e-campaign-tracking-secret-0123456789-abcdef";
+
     /// <summary>The key Event Grid would send to the webhook as ?key=.</summary>
     public const string WebhookKey = "e2e-webhook-key-0123456789";
 
@@ -62,6 +64,7 @@ public sealed class HostFixture : IAsyncLifetime
             ["Ingestion:PseudonymSecret"] = "e2e-pseudonym-secret-0123456789",
             ["Admin:Key"] = AdminKey,
             ["Consent:FormSecret"] = ConsentFormSecret,
+            ["Campaigns:TrackingSecret"] = CampaignTrackingSecret,
         };
         foreach (var (key, value) in extra)
         {

@@ -22,6 +22,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>The secret that signs consent form tokens and double opt-in links.</summary>
     public const string ConsentFormSecret = "integration-tests-consent-form-secret-0123";
 
+    /// <summary>The secret that signs campaign open pixels and click links.</summary>
+    public const string CampaignTrackingSecret = "integration-tests-campaign-tracking-secret-0123";
+
     private readonly List<EngagementServices> _containers = [];
     private AzuriteProcess? _azurite;
     private EngagementServices? _services;
@@ -39,6 +42,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         ["Ingestion:PseudonymSecret"] = PseudonymSecret,
         ["Admin:Key"] = AdminKey,
         ["Consent:FormSecret"] = ConsentFormSecret,
+        ["Campaigns:TrackingSecret"] = CampaignTrackingSecret,
     };
 
     public async Task InitializeAsync()

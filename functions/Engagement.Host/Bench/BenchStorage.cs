@@ -57,6 +57,7 @@ internal sealed class BenchStorage : IAsyncDisposable
             settings.TryAdd("Ingestion:PseudonymSecret", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
             settings.TryAdd("Admin:Key", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
             settings.TryAdd("Consent:FormSecret", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+            settings.TryAdd("Campaigns:TrackingSecret", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
             settings["Storage:ConnectionString"] = azurite.ConnectionString;
         }
         else

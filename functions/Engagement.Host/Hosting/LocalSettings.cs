@@ -17,7 +17,7 @@ public static class LocalSettings
         var path = Path.Combine(dataDirectory, "secrets.json");
         var values = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? [] : [];
         var changed = false;
-        foreach (var key in new[] { "Ingestion:PseudonymSecret", "Admin:Key", "Consent:FormSecret", "Demo:WebKey", "Demo:AdKey", "Sms:WebhookKey" })
+        foreach (var key in new[] { "Ingestion:PseudonymSecret", "Admin:Key", "Consent:FormSecret", "Campaigns:TrackingSecret", "Demo:WebKey", "Demo:AdKey", "Sms:WebhookKey" })
         {
             if (values[key] is null)
             {

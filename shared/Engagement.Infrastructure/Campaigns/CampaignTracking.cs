@@ -46,7 +46,7 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
     private readonly ScannerRules _rules = new(options.Value.QuickClickWindow);
 
     /// <summary>The signer of tracking tokens; null when tracking is off (no <c>Campaigns:TrackingSecret</c>).</summary>
-    public TrackingTokenSigner? Signer { get; } = string.IsNullOrEmpty(options.Value.TrackingSecret) ? null : new TrackingTokenSigner(options.Value.TrackingSecret);
+    public TrackingTokenSigner? Signer { get; } = options.Value.EffectiveSecret() is { } secret ? new TrackingTokenSigner(secret) : null;
 
     /// <summary>Records the fetch of an open pixel; returns the message, or null (nothing recorded) when the token is not a valid open token.</summary>
     public async Task<TrackedMessage?> RecordOpenAsync(string? token, string method, string? userAgent, string requestId, CancellationToken cancellationToken = default)

@@ -17,6 +17,13 @@ public sealed class CampaignTrackingOptions
 
     /// <summary>Clicks sooner than this after delivery are taken for a scanner's and left out of the metrics.</summary>
     public TimeSpan QuickClickWindow { get; set; } = ScannerRules.DefaultQuickClickWindow;
+
+    /// <summary>
+    /// The secret to sign with; null when tracking is off: none set, or a Key Vault reference the platform could not
+    /// resolve (it reaches the app as its own text, which must never become the key).
+    /// </summary>
+    public string? EffectiveSecret() =>
+        string.IsNullOrEmpty(TrackingSecret) || Sms.SmsOptions.IsUnresolvedReference(TrackingSecret) ? null : TrackingSecret;
 }
 
 /// <summary>Checks the tracking settings at start: a secret, when set, must be long enough to sign with.</summary>
@@ -25,7 +32,7 @@ internal sealed class CampaignTrackingOptionsValidator : IValidateOptions<Campai
     public ValidateOptionsResult Validate(string? name, CampaignTrackingOptions options)
     {
         var errors = new List<string>();
-        if (!string.IsNullOrEmpty(options.TrackingSecret) && options.TrackingSecret.Length < TrackingTokenSigner.MinSecretLength)
+        if (options.EffectiveSecret() is { } secret && secret.Length < TrackingTokenSigner.MinSecretLength)
         {
             errors.Add($"Campaigns:TrackingSecret must have at least {TrackingTokenSigner.MinSecretLength} characters (it signs open pixels and click links).");
         }

@@ -74,6 +74,12 @@ param campaignTrackingSecret string = ''
 @description('Clicks sooner than this after delivery are taken for a scanner\'s (TimeSpan).')
 param campaignQuickClickWindow string = '00:00:10'
 
+@description('The track event counted as a campaign conversion.')
+param campaignConversionEvent string = 'Order Completed'
+
+@description('A conversion is credited to a campaign when it comes within this long after a click (TimeSpan).')
+param campaignAttributionWindow string = '7.00:00:00'
+
 @secure()
 @description('Client secret of the Entra app that sends e-mail over the Communication Services SMTP relay. Empty keeps the stored one.')
 param smtpClientSecret string = ''
@@ -410,6 +416,8 @@ var engagementSettings = {
   // Campaign open and click tracking: the secret signing pixels and click links, and the scanners' quick-click window.
   Campaigns__TrackingSecret: keyVault.outputs.campaignTrackingSecretReference
   Campaigns__QuickClickWindow: campaignQuickClickWindow
+  Campaigns__ConversionEvent: campaignConversionEvent
+  Campaigns__AttributionWindow: campaignAttributionWindow
 
   // E-mail over the Communication Services SMTP relay as the Entra app (off until smtpEntraAppId is given).
   Email__From: empty(emailFrom) ? communication.outputs.senderAddress : emailFrom

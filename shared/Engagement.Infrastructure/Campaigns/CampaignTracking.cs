@@ -26,17 +26,22 @@ public sealed record CampaignEngagementRecord(string CampaignId, string Variant,
 /// <param name="UniqueClicks">Messages with at least one click, scanners left out.</param>
 /// <param name="ProxiedOpens">Counted opens fetched through an image proxy.</param>
 /// <param name="Flagged">Requests left out, by reason (camelCase reason names).</param>
-public sealed record VariantEngagement(string Variant, int UniqueOpens, int UniqueClicks, int ProxiedOpens, IReadOnlyDictionary<string, int> Flagged);
+/// <param name="Conversions">Conversion events credited to the variant (within the attribution window after a counted click; last click wins).</param>
+/// <param name="ConvertedMessages">Messages with at least one credited conversion.</param>
+public sealed record VariantEngagement(string Variant, int UniqueOpens, int UniqueClicks, int ProxiedOpens, IReadOnlyDictionary<string, int> Flagged, int Conversions = 0, int ConvertedMessages = 0);
 
 /// <summary>The body of <c>GET /api/campaigns/{id}/engagement</c>.</summary>
 /// <param name="CampaignId">The campaign.</param>
 /// <param name="Variants">One entry per variant that drew any request, by name.</param>
-public sealed record CampaignEngagement(string CampaignId, IReadOnlyList<VariantEngagement> Variants);
+/// <param name="ConversionEvent">The track event counted as a conversion.</param>
+/// <param name="AttributionWindow">How long after a click a conversion is credited.</param>
+public sealed record CampaignEngagement(string CampaignId, IReadOnlyList<VariantEngagement> Variants, string ConversionEvent, TimeSpan AttributionWindow);
 
 /// <summary>
 /// Records campaign opens and clicks from signed tracking tokens, tells scanners from people (<see cref="ScannerRules"/>),
 /// counts unique opens and clicks per variant, and exports and erases a subject's rows. A request is recorded once
-/// per request id, so a retried delivery of the same request adds no row.
+/// per request id, so a retried delivery of the same request adds no row. Conversions (the configured track event in
+/// the recipient's events) are credited to the campaign when they come within the attribution window after a counted click.
 /// </summary>
 public sealed class CampaignTracking(EngagementStorage storage, IOptions<CampaignTrackingOptions> options, TimeProvider clock)
 {
@@ -98,6 +103,7 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
             rows.Add(row);
         }
 
+        var attributed = await ConversionsAsync(rows, cancellationToken);
         var variants = rows.GroupBy(r => r.GetString("Variant") ?? string.Empty, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var counted = g.Where(r => r.GetString("Reason") is null).ToList();
@@ -112,9 +118,37 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
                 opens.Select(r => r.GetString("MessageId")).Distinct(StringComparer.Ordinal).Count(),
                 clicks.Select(r => r.GetString("MessageId")).Distinct(StringComparer.Ordinal).Count(),
                 opens.Count(r => r.GetBoolean("Proxied") == true),
-                flagged);
+                flagged,
+                attributed.Count(a => a.Click.Variant == g.Key),
+                attributed.Where(a => a.Click.Variant == g.Key).Select(a => a.Click.MessageId).Distinct(StringComparer.Ordinal).Count());
         }).ToList();
-        return new CampaignEngagement(campaignId, variants);
+        return new CampaignEngagement(campaignId, variants, options.Value.ConversionEvent, options.Value.AttributionWindow);
+    }
+
+    /// <summary>The conversions credited to the campaign's counted clicks: the conversion events in each clicker's events within the window.</summary>
+    private async Task<IReadOnlyList<AttributedConversion>> ConversionsAsync(List<TableEntity> rows, CancellationToken cancellationToken)
+    {
+        var clicks = rows
+            .Where(r => r.RowKey.StartsWith(ClickPrefix + "~", StringComparison.Ordinal) && r.GetString("Reason") is null && r.GetDateTimeOffset("At") is not null)
+            .Select(r => new CountedClick(r.GetString("SubjectKey") ?? string.Empty, r.GetString("MessageId") ?? string.Empty, r.GetString("Variant") ?? string.Empty, r.GetDateTimeOffset("At")!.Value))
+            .Where(c => c.SubjectKey.Length > 0)
+            .ToList();
+        var window = options.Value.AttributionWindow;
+        var conversions = new List<Conversion>();
+        // The subject key is the keyed hash of the user id: the same key the user's events are partitioned by.
+        foreach (var subject in clicks.GroupBy(c => c.SubjectKey, StringComparer.Ordinal))
+        {
+            var from = subject.Min(c => c.At);
+            var to = subject.Max(c => c.At) + window;
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {subject.Key} and Kind eq {"track"} and Name eq {options.Value.ConversionEvent} and OccurredAt ge {from} and OccurredAt le {to}");
+            await foreach (var ev in storage.Events.QueryAsync<TableEntity>(filter, select: ["RowKey", "MessageId", "OccurredAt"], cancellationToken: cancellationToken))
+            {
+                conversions.Add(new Conversion(subject.Key, ev.GetString("MessageId") ?? ev.RowKey, ev.GetDateTimeOffset("OccurredAt")!.Value));
+            }
+        }
+
+        return ConversionAttribution.Attribute(clicks, conversions, window);
     }
 
     /// <summary>Every open and click recorded of the subject with pseudonymous key <paramref name="subjectKey"/>.</summary>

@@ -18,6 +18,12 @@ public sealed class CampaignTrackingOptions
     /// <summary>Clicks sooner than this after delivery are taken for a scanner's and left out of the metrics.</summary>
     public TimeSpan QuickClickWindow { get; set; } = ScannerRules.DefaultQuickClickWindow;
 
+    /// <summary>The track event that is a conversion (Segment e-commerce: <c>Order Completed</c>).</summary>
+    public string ConversionEvent { get; set; } = "Order Completed";
+
+    /// <summary>A conversion is credited to a campaign when it comes within this long after a counted click.</summary>
+    public TimeSpan AttributionWindow { get; set; } = ConversionAttribution.DefaultWindow;
+
     /// <summary>
     /// The secret to sign with; null when tracking is off: none set, or a Key Vault reference the platform could not
     /// resolve (it reaches the app as its own text, which must never become the key).
@@ -40,6 +46,16 @@ internal sealed class CampaignTrackingOptionsValidator : IValidateOptions<Campai
         if (options.QuickClickWindow < TimeSpan.Zero || options.QuickClickWindow > TimeSpan.FromHours(1))
         {
             errors.Add("Campaigns:QuickClickWindow must be between 0 and 1 hour.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ConversionEvent))
+        {
+            errors.Add("Campaigns:ConversionEvent must name the track event that is a conversion (e.g. Order Completed).");
+        }
+
+        if (options.AttributionWindow <= TimeSpan.Zero || options.AttributionWindow > TimeSpan.FromDays(90))
+        {
+            errors.Add("Campaigns:AttributionWindow must be more than 0 and at most 90 days.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

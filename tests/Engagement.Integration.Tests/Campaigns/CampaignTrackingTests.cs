@@ -133,6 +133,46 @@ public sealed class CampaignTrackingTests(AzuriteFixture azurite)
         Assert.EndsWith("</body></html>", tracked, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnOrderWithinTheWindowAfterACountedClickIsCreditedToItsVariant()
+    {
+        var (tracking, _, services) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        var buyer = UniqueId.New("buyer");
+        var late = UniqueId.New("late");
+        var keys = services.Get<Pseudonymizer>();
+        string KeyOf(string user) => keys.KeyOf(IdentityRef.User(user)).Value;
+        await tracking.RecordClickAsync(tracking.Signer!.IssueClick(new TrackedClick(Message(campaign, "a", "m1", KeyOf(buyer)), Sale)), "GET", Chrome, "r1");
+        await tracking.RecordClickAsync(tracking.Signer!.IssueClick(new TrackedClick(Message(campaign, "b", "m2", KeyOf(late)), Sale)), "GET", Chrome, "r2");
+        await tracking.RecordClickAsync(tracking.Signer!.IssueClick(new TrackedClick(Message(campaign, "b", "m3", KeyOf(buyer)), Sale)), "HEAD", Chrome, "r3");
+        await services.Get<Engagement.Infrastructure.Ingestion.IngestionHandler>().HandleAsync(
+        [
+            Order(buyer, Now.AddDays(2)),
+            Order(buyer, Now.AddDays(3)),
+            Order(late, Now.AddDays(8)),
+            Order(buyer, Now.AddDays(-1)),
+        ]);
+
+        var engagement = await tracking.EngagementAsync(campaign);
+
+        var a = engagement.Variants.Single(v => v.Variant == "a");
+        var b = engagement.Variants.Single(v => v.Variant == "b");
+        Assert.Equal((2, 1), (a.Conversions, a.ConvertedMessages));
+        Assert.Equal((0, 0), (b.Conversions, b.ConvertedMessages));
+        Assert.Equal(("Order Completed", TimeSpan.FromDays(7)), (engagement.ConversionEvent, engagement.AttributionWindow));
+    }
+
+    private static Engagement.Core.Events.EngagementEvent Order(string userId, DateTimeOffset at) => new()
+    {
+        MessageId = Guid.NewGuid().ToString("N"),
+        Kind = Engagement.Core.Events.EventKind.Track,
+        SourceId = "campaign-tests",
+        UserId = userId,
+        Name = "Order Completed",
+        Timestamp = at,
+        ReceivedAt = at,
+    };
+
     private sealed class SettableClock(DateTimeOffset now) : TimeProvider
     {
         private DateTimeOffset _now = now;

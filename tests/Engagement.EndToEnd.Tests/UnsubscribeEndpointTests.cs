@@ -117,6 +117,35 @@ public sealed class UnsubscribeEndpointTests(HostFixture host)
     }
 
     [Fact]
+    public async Task InChromiumWithoutScriptThePageIsStyledInCzechAndSavingWithdrawsOnlyWhatThePersonTicked()
+    {
+        Assert.True(File.Exists("/usr/bin/chromium"), "Debian's chromium is needed for browser tests; tools/test installs it.");
+        var (subject, token) = await SubscribedPersonAsync();
+
+        var output = await NodeClient.RunAsync("unsubscribe-page.cjs", new Dictionary<string, string>
+        {
+            ["UNSUBSCRIBE_URL"] = host.BaseAddress.ToString().TrimEnd('/') + "/unsubscribe?t=" + Uri.EscapeDataString(token),
+        }, "playwright-core");
+        var seen = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
+        var ledger = await AdminAsync($"/api/consents/{subject}");
+
+        Assert.Equal(200, (int)seen["status"]!);
+        Assert.Equal("cs", (string?)seen["lang"]);
+        Assert.Equal("Odhlášení z e-mailů", (string?)seen["heading"]);
+        Assert.Empty(seen["cspViolations"]!.AsArray());
+        Assert.Equal("rgb(255, 255, 255)", (string?)seen["mainBackground"]);
+        Assert.Equal(["Novinky a nabídky e-mailem", ConsentTextCatalog.Default.CurrentFor("profiling", Engagement.Core.Consent.ContactChannel.Any, "cs")!.Title],
+            seen["labels"]!.AsArray().Select(l => (string?)l));
+        Assert.Equal([true, false], seen["checkedBefore"]!.AsArray().Select(c => (bool)c!));
+        Assert.Equal([false, true], seen["checkedAfter"]!.AsArray().Select(c => (bool)c!));
+        Assert.Equal("Odhlášení je zaznamenáno", (string?)seen["doneHeading"]);
+        Assert.Equal("granted", (string?)Status(ledger, "marketing")["decision"]);
+        var withdrawal = ledger["history"]!.AsArray()[^1]!["request"]!;
+        Assert.Equal(("profiling", "withdrawn"), ((string?)withdrawal["purpose"], (string?)withdrawal["decision"]));
+        Assert.Contains("Chrome", (string?)withdrawal["evidence"]!["userAgent"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task APostThatIsNeitherOneClickNorThePageFormIsAClearBadRequest()
     {
         var (_, token) = await SubscribedPersonAsync();

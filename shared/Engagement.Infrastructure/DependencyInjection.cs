@@ -103,6 +103,8 @@ public static class DependencyInjection
         services.AddSingleton<Sms.ConsentSmsHttp>();
         services.AddSingleton<Consent.ConsentFormHttp>();
         services.AddSingleton<Consent.EmailConsentHttp>();
+        services.AddSingleton<Consent.UnsubscribeLinks>();
+        services.AddSingleton<Consent.UnsubscribeHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Journeys.EventRetention>();

@@ -103,6 +103,8 @@ public static class DependencyInjection
         services.AddSingleton<Sms.ConsentSmsHttp>();
         services.AddSingleton<Consent.ConsentFormHttp>();
         services.AddSingleton<Consent.EmailConsentHttp>();
+        services.AddSingleton<Consent.UnsubscribeLinks>();
+        services.AddSingleton<Consent.UnsubscribeHttp>();
         services.AddOptions<Campaigns.CampaignTrackingOptions>().BindConfiguration(Campaigns.CampaignTrackingOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Campaigns.CampaignTrackingOptions>, Campaigns.CampaignTrackingOptionsValidator>();
         services.AddSingleton<Campaigns.CampaignTracking>();

@@ -4,7 +4,7 @@ namespace Engagement.Host.Endpoints;
 
 /// <summary>
 /// The public consent endpoints browsers call: texts, the form script, a subject's status, decisions, the full-page
-/// consent page, and the double opt-in confirmation. Subject tokens and signed links take the place of the admin key.
+/// consent page, the double opt-in confirmation, and unsubscribing from campaign e-mails. Subject tokens and signed links take the place of the admin key.
 /// </summary>
 internal static class ConsentRoutes
 {
@@ -31,5 +31,10 @@ internal static class ConsentRoutes
             new ReplyResult(await email.ConfirmPageAsync(request, ct)));
         app.MapPost("/consent/confirm", async (HttpRequest request, EmailConsentHttp email, CancellationToken ct) =>
             new ReplyResult(await email.ConfirmAsync(request, ct)));
+        app.MapGet("/unsubscribe", async (HttpRequest request, UnsubscribeHttp unsubscribe, CancellationToken ct) =>
+            new ReplyResult(await unsubscribe.PageAsync(request, ct)));
+        app.MapMethods("/unsubscribe", ["HEAD"], (HttpRequest request, UnsubscribeHttp unsubscribe) => new ReplyResult(unsubscribe.Head(request)));
+        app.MapPost("/unsubscribe", async (HttpRequest request, UnsubscribeHttp unsubscribe, CancellationToken ct) =>
+            new ReplyResult(await unsubscribe.SubmitAsync(request, ct)));
     }
 }

@@ -48,6 +48,13 @@ public sealed record EmailConfirmation(string SendId, string Subject, string Ema
 /// <param name="Language">Its language.</param>
 public sealed record RequestedText(string Purpose, string TextId, int Version, string Language);
 
+/// <summary>What an unsubscribe link in a campaign e-mail withdraws: a purpose over e-mail, for one subject.</summary>
+/// <param name="Subject">The pseudonymous key of the subject (a link names no customer id or address).</param>
+/// <param name="Purpose">The purpose the e-mail was sent for, e.g. <c>marketing</c>.</param>
+/// <param name="CampaignId">The campaign that sent the e-mail.</param>
+/// <param name="MessageId">The e-mail's Message-ID (or the send's id), so the withdrawal names the message it came from.</param>
+public sealed record UnsubscribeLink(string Subject, string Purpose, string CampaignId, string MessageId);
+
 /// <summary>
 /// Signs and reads the tokens of the consent channels: the subject token a portal hands to the consent form, and the
 /// confirmation token of a double opt-in link. A token is <c>base64url(JSON)</c> "." <c>base64url(HMAC-SHA256)</c>,
@@ -61,6 +68,7 @@ public sealed class ConsentTokenSigner
 
     private const string FormKind = "engagement360/consent-form/v1";
     private const string ConfirmationKind = "engagement360/email-confirmation/v1";
+    private const string UnsubscribeKind = "engagement360/unsubscribe/v1";
     private const int MaxTokenLength = 8192;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly byte[] _secret;
@@ -132,6 +140,31 @@ public sealed class ConsentTokenSigner
         return new(now < value.ExpiresAt ? TokenCheck.Valid : TokenCheck.Expired, value);
     }
 
+    /// <summary>The token of an unsubscribe link. It never expires: a person must be able to unsubscribe from an old e-mail.</summary>
+    public string Issue(UnsubscribeLink link)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        ArgumentException.ThrowIfNullOrWhiteSpace(link.Subject);
+        ArgumentException.ThrowIfNullOrWhiteSpace(link.Purpose);
+        ArgumentException.ThrowIfNullOrWhiteSpace(link.CampaignId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(link.MessageId);
+        return Sign(UnsubscribeKind, JsonSerializer.SerializeToUtf8Bytes(new UnsubscribePayload(link.Subject, link.Purpose, "email", link.CampaignId, link.MessageId), Json));
+    }
+
+    /// <summary>Reads the token of an unsubscribe link: <see cref="TokenCheck.Valid"/> or <see cref="TokenCheck.Invalid"/>, never expired.</summary>
+    public TokenReading<UnsubscribeLink> ReadUnsubscribe(string? token)
+    {
+        var bytes = Verify(UnsubscribeKind, token);
+        var payload = bytes is null ? null : Deserialize<UnsubscribePayload>(bytes);
+        if (payload is null || string.IsNullOrWhiteSpace(payload.Sub) || string.IsNullOrWhiteSpace(payload.P) || payload.Ch != "email"
+            || string.IsNullOrWhiteSpace(payload.C) || string.IsNullOrWhiteSpace(payload.M))
+        {
+            return new(TokenCheck.Invalid, null);
+        }
+
+        return new(TokenCheck.Valid, new UnsubscribeLink(payload.Sub, payload.P, payload.C, payload.M));
+    }
+
     private string Sign(string kind, byte[] payload)
     {
         var body = Base64Url.EncodeToString(payload);
@@ -182,4 +215,6 @@ public sealed class ConsentTokenSigner
     private sealed record FormPayload(string Sub, long Exp);
 
     private sealed record ConfirmationPayload(string Id, string Sub, string Em, List<string[]> T, long Exp);
+
+    private sealed record UnsubscribePayload(string Sub, string P, string Ch, string C, string M);
 }

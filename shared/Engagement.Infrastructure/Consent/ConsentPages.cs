@@ -38,7 +38,8 @@ internal static class ConsentPages
         ".e360c-actions .e360c-primary{background:#1f4e8c;color:#fff}" +
         "button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f0a000;outline-offset:2px}" +
         ".e360c-message{min-height:1.5em;font-weight:600}" +
-        ".e360c-error{color:#a00000}";
+        ".e360c-error{color:#a00000}" +
+        "fieldset{border:0;padding:0;margin:0}";
 
     private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
     private static readonly string StyleHash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Style)));
@@ -94,6 +95,38 @@ internal static class ConsentPages
         body.Append("<div class=\"e360c-actions\"><button type=\"submit\" class=\"e360c-primary\">").Append(E(wording.ConfirmButton)).Append("</button></div>");
         body.Append("</form>");
         return Document(200, wording.Language, wording.ConfirmTitle + " – " + product, body.ToString(), withScript: false);
+    }
+
+    /// <summary>
+    /// The unsubscribe page: each e-mail purpose with its current status and a box (ticked: unsubscribe), a button for
+    /// everything and one for the ticked purposes; the form posts the token back, so opening the page changes nothing.
+    /// </summary>
+    public static ReplyShape Unsubscribe(UnsubscribeWording wording, string product, string token, IReadOnlyList<(string Purpose, string Title, string StatusText, bool Ticked)> purposes)
+    {
+        var body = new StringBuilder();
+        body.Append("<h1 id=\"e360u-title\">").Append(E(wording.Title)).Append("</h1>");
+        body.Append("<p id=\"e360u-intro\">").Append(E(wording.Intro.Replace("{product}", product, StringComparison.Ordinal))).Append("</p>");
+        body.Append("<form method=\"post\" action=\"/unsubscribe\" aria-labelledby=\"e360u-title\" aria-describedby=\"e360u-intro\">");
+        Hidden(body, "t", token);
+        Hidden(body, "lang", wording.Language);
+        body.Append("<fieldset><legend class=\"e360c-hint\">").Append(E(wording.BoxHint)).Append("</legend>");
+        for (var i = 0; i < purposes.Count; i++)
+        {
+            var (purpose, title, status, ticked) = purposes[i];
+            var id = $"e360u-item-{i}";
+            body.Append("<div class=\"e360c-item\">");
+            body.Append("<input type=\"checkbox\" id=\"").Append(id).Append("\" name=\"purpose\" value=\"").Append(E(purpose))
+                .Append("\" aria-describedby=\"").Append(id).Append("-status\"").Append(ticked ? " checked" : string.Empty).Append('>');
+            body.Append("<label for=\"").Append(id).Append("\">").Append(E(title)).Append("</label>");
+            body.Append("<p id=\"").Append(id).Append("-status\" class=\"e360c-status\">").Append(E(status)).Append("</p>");
+            body.Append("</div>");
+        }
+
+        body.Append("</fieldset><div class=\"e360c-actions\">")
+            .Append("<button type=\"submit\" name=\"action\" value=\"save\">").Append(E(wording.Save)).Append("</button>")
+            .Append("<button type=\"submit\" name=\"action\" value=\"all\" class=\"e360c-primary\">").Append(E(wording.All)).Append("</button>")
+            .Append("</div></form>");
+        return Document(200, wording.Language, wording.Title + " – " + product, body.ToString(), withScript: false);
     }
 
     /// <summary>A page that says one thing: saved, confirmed, expired, not valid; with the texts concerned and a way on, when there are.</summary>

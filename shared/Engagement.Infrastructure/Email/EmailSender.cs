@@ -18,7 +18,9 @@ namespace Engagement.Infrastructure.Email;
 /// message sent again after a crash carries the same id and receiving systems can tell it is the same message.
 /// </param>
 /// <param name="ToName">The recipient's name, if known.</param>
-public sealed record EmailMessage(string To, string Subject, string HtmlBody, string TextBody, string MessageId, string? ToName = null);
+/// <param name="Headers">Further header fields, in order (e.g. <c>List-Unsubscribe</c> and <c>List-Unsubscribe-Post</c> of a campaign e-mail).</param>
+public sealed record EmailMessage(string To, string Subject, string HtmlBody, string TextBody, string MessageId, string? ToName = null,
+    IReadOnlyList<KeyValuePair<string, string>>? Headers = null);
 
 /// <summary>
 /// Sends e-mail over SMTP (MailKit): to the Communication Services relay in Azure (STARTTLS on 587, an Entra app's
@@ -101,6 +103,11 @@ public sealed partial class EmailSender(IOptions<EmailOptions> options, ILogger<
         };
         mime.From.Add(new MailboxAddress(settings.FromName ?? string.Empty, settings.From!));
         mime.To.Add(new MailboxAddress(message.ToName ?? string.Empty, message.To));
+        foreach (var (name, value) in message.Headers ?? [])
+        {
+            mime.Headers.Add(name, value);
+        }
+
         return mime;
     }
 

@@ -82,4 +82,42 @@ public sealed class ConsentTokenSignerTests
     [Fact]
     public void AShortSecretIsRefused() =>
         Assert.Throws<ArgumentException>(() => new ConsentTokenSigner("too-short"));
+
+    [Fact]
+    public void AnUnsubscribeTokenNamesItsSubjectPurposeCampaignAndMessageAndNeverExpires()
+    {
+        var link = new UnsubscribeLink("k-7f3a", "marketing", "spring-sale", "c1-r42@engagement360.local");
+
+        var reading = Signer.ReadUnsubscribe(Signer.Issue(link));
+
+        Assert.True(reading.IsValid);
+        Assert.Equal(link, reading.Value);
+    }
+
+    [Fact]
+    public void AnAlteredUnsubscribeTokenIsInvalid()
+    {
+        var token = Signer.Issue(new UnsubscribeLink("k-7f3a", "marketing", "spring-sale", "m-1"));
+        var otherSubject = Convert.ToBase64String(Encoding.UTF8.GetBytes("""{"sub":"k-other","p":"marketing","ch":"email","c":"spring-sale","m":"m-1"}"""))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadUnsubscribe(otherSubject + "." + token.Split('.')[1]).Check);
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadUnsubscribe(token[..^2] + (token[^2] == 'A' ? "BA" : "AA")).Check);
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadUnsubscribe(token.Split('.')[0]).Check);
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadUnsubscribe(null).Check);
+        Assert.Equal(TokenCheck.Invalid, new ConsentTokenSigner("another-deployment-secret-0123456789").ReadUnsubscribe(token).Check);
+    }
+
+    [Fact]
+    public void NoOtherKindOfTokenPassesAsAnUnsubscribeTokenNorTheOtherWayRound()
+    {
+        var form = Signer.Issue(new ConsentFormToken("k-7f3a", Now.AddMinutes(30)));
+        var confirmation = Signer.Issue(Confirmation(Now.AddDays(7)));
+        var unsubscribe = Signer.Issue(new UnsubscribeLink("k-7f3a", "marketing", "spring-sale", "m-1"));
+
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadUnsubscribe(form).Check);
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadUnsubscribe(confirmation).Check);
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadForm(unsubscribe, Now).Check);
+        Assert.Equal(TokenCheck.Invalid, Signer.ReadConfirmation(unsubscribe, Now).Check);
+    }
 }

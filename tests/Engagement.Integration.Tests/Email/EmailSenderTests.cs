@@ -44,6 +44,31 @@ public sealed class EmailSenderTests(AzuriteFixture azurite, MailDevFixture mail
     }
 
     [Fact]
+    public async Task ACampaignEmailCarriesTheListUnsubscribeHeadersForOneClickUnsubscribing()
+    {
+        await using var services = await azurite.CreateServicesAsync(new Dictionary<string, string?>(mail.MailDev.EmailSettings)
+        {
+            ["Consent:PublicBaseUrl"] = "https://consent.example.cz",
+        });
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var link = new Engagement.Core.Consent.UnsubscribeLink("k-" + run, "marketing", "spring-sale", $"campaign-{run}@engagement360.local");
+        var headers = services.Get<Engagement.Infrastructure.Consent.UnsubscribeLinks>().Headers(link, mailto: "unsubscribe@engagement360.local");
+        var message = new EmailMessage($"reader.{run}@example.cz", "Jarní výprodej", "<p>Nabídka</p>", "Nabídka", link.MessageId, Headers: headers);
+
+        await services.Get<EmailSender>().SendAsync(message);
+
+        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
+        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
+        var received = Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == message.To)!;
+        var source = await inbox.GetStringAsync($"api/email/{received["id"]}/source");
+        // Header lines may be folded (RFC 5322 2.2.3): unfold before reading them.
+        var unfolded = System.Text.RegularExpressions.Regex.Replace(source, @"\r?\n[ \t]+", " ");
+        var token = Uri.UnescapeDataString(System.Text.RegularExpressions.Regex.Match(unfolded, @"List-Unsubscribe: <https://consent\.example\.cz/unsubscribe\?t=([^>]+)>, <mailto:unsubscribe@engagement360\.local\?subject=unsubscribe>").Groups[1].Value);
+        Assert.Contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click", unfolded, StringComparison.Ordinal);
+        Assert.Equal(link, services.Get<Engagement.Core.Consent.ConsentTokenSigner>().ReadUnsubscribe(token).Value);
+    }
+
+    [Fact]
     public async Task ARelayThatDoesNotAnswerIsAPassingFaultNamingTheRelay()
     {
         var port = Loopback.FreePort();

@@ -1,3 +1,4 @@
+using Engagement.Core.Consent;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -31,10 +32,9 @@ public sealed class TrackingTokenSigner
 
     private const string OpenKind = "engagement360/campaign-open/v1";
     private const string ClickKind = "engagement360/campaign-click/v1";
-    private const int MaxTokenLength = 8192;
     private const int MaxFieldLength = 256;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly byte[] _secret;
+    private readonly KindSignedTokens _tokens;
 
     /// <summary>A signer with the deployment's secret (at least <see cref="MinSecretLength"/> characters).</summary>
     public TrackingTokenSigner(string secret)
@@ -45,7 +45,7 @@ public sealed class TrackingTokenSigner
             throw new ArgumentException($"The campaign tracking secret must have at least {MinSecretLength} characters.", nameof(secret));
         }
 
-        _secret = Encoding.UTF8.GetBytes(secret);
+        _tokens = new KindSignedTokens(Encoding.UTF8.GetBytes(secret));
     }
 
     /// <summary>Whether <paramref name="url"/> may be the target of a click link: absolute http or https.</summary>
@@ -102,33 +102,16 @@ public sealed class TrackingTokenSigner
 
     private Payload? Read(string kind, string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
+        if (_tokens.Verify(kind, token) is not { } body)
         {
             return null;
         }
 
-        var dot = token.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || dot == token.Length - 1 || token.IndexOf('.', dot + 1) >= 0)
-        {
-            return null;
-        }
-
-        var body = token[..dot];
         try
         {
-            var mac = Base64Url.DecodeFromChars(token.AsSpan(dot + 1));
-            if (!CryptographicOperations.FixedTimeEquals(mac, Mac(kind, body)))
-            {
-                return null;
-            }
-
-            var payload = JsonSerializer.Deserialize<Payload>(Base64Url.DecodeFromChars(body), Json);
+            var payload = JsonSerializer.Deserialize<Payload>(body, Json);
             return payload is not null && !string.IsNullOrWhiteSpace(payload.C) && !string.IsNullOrWhiteSpace(payload.V)
                 && !string.IsNullOrWhiteSpace(payload.M) && !string.IsNullOrWhiteSpace(payload.S) ? payload : null;
-        }
-        catch (FormatException)
-        {
-            return null;
         }
         catch (JsonException)
         {
@@ -136,13 +119,7 @@ public sealed class TrackingTokenSigner
         }
     }
 
-    private string Sign(string kind, byte[] payload)
-    {
-        var body = Base64Url.EncodeToString(payload);
-        return body + "." + Base64Url.EncodeToString(Mac(kind, body));
-    }
-
-    private byte[] Mac(string kind, string body) => HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(kind + "\n" + body));
+    private string Sign(string kind, byte[] payload) => _tokens.Sign(kind, payload);
 
     // Short names keep links short: e-mail clients wrap long lines.
     private sealed record Payload(string C, string V, string M, string S, long T, string? U)

@@ -69,9 +69,8 @@ public sealed class ConsentTokenSigner
     private const string FormKind = "engagement360/consent-form/v1";
     private const string ConfirmationKind = "engagement360/email-confirmation/v1";
     private const string UnsubscribeKind = "engagement360/unsubscribe/v1";
-    private const int MaxTokenLength = 8192;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-    private readonly byte[] _secret;
+    private readonly KindSignedTokens _tokens;
 
     /// <summary>A signer with the deployment's secret (at least <see cref="MinSecretLength"/> characters).</summary>
     public ConsentTokenSigner(string secret)
@@ -82,7 +81,7 @@ public sealed class ConsentTokenSigner
             throw new ArgumentException($"The consent form secret must have at least {MinSecretLength} characters.", nameof(secret));
         }
 
-        _secret = Encoding.UTF8.GetBytes(secret);
+        _tokens = new KindSignedTokens(Encoding.UTF8.GetBytes(secret));
     }
 
     /// <summary>A subject token for the consent form.</summary>
@@ -165,38 +164,9 @@ public sealed class ConsentTokenSigner
         return new(TokenCheck.Valid, new UnsubscribeLink(payload.Sub, payload.P, payload.C, payload.M));
     }
 
-    private string Sign(string kind, byte[] payload)
-    {
-        var body = Base64Url.EncodeToString(payload);
-        return body + "." + Base64Url.EncodeToString(Mac(kind, body));
-    }
+    private string Sign(string kind, byte[] payload) => _tokens.Sign(kind, payload);
 
-    private byte[]? Verify(string kind, string? token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
-        {
-            return null;
-        }
-
-        var dot = token.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || dot == token.Length - 1 || token.IndexOf('.', dot + 1) >= 0)
-        {
-            return null;
-        }
-
-        var body = token[..dot];
-        try
-        {
-            var mac = Base64Url.DecodeFromChars(token.AsSpan(dot + 1));
-            return CryptographicOperations.FixedTimeEquals(mac, Mac(kind, body)) ? Base64Url.DecodeFromChars(body) : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-
-    private byte[] Mac(string kind, string body) => HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(kind + "\n" + body));
+    private byte[]? Verify(string kind, string? token) => _tokens.Verify(kind, token);
 
     private static T? Deserialize<T>(byte[] payload)
         where T : class

@@ -155,16 +155,20 @@ public sealed class SmsHistory(EngagementStorage storage)
     internal Task UpdateSentAsync(SmsSentRecord record, string toKey, CancellationToken cancellationToken) =>
         storage.SmsSent.UpsertEntityAsync(SentEntity(record, toKey), TableUpdateMode.Replace, cancellationToken);
 
-    /// <summary>The latest consent request accepted by the service for a subject at a number (by index key) before a time, if any.</summary>
+    /// <summary>
+    /// The latest consent request to a subject at a number (by index key) first sent before a time, if any. A request still
+    /// recorded as pending counts too: its sender stopped between the service accepting it and the record saying so (the
+    /// retry is deduplicated by the service), and a reply proves it arrived.
+    /// </summary>
     public async Task<SmsSentRecord?> LatestConsentRequestAsync(string subjectKey, string toKey, DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         SmsSentRecord? latest = null;
         await foreach (var entity in storage.SmsSent.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey} and ToKey eq {toKey} and Kind eq {nameof(SmsKind.ConsentRequest)} and Status eq {nameof(SmsSentStatus.Sent)}"),
+            TableClient.CreateQueryFilter($"PartitionKey eq {subjectKey} and ToKey eq {toKey} and Kind eq {nameof(SmsKind.ConsentRequest)} and Status ne {nameof(SmsSentStatus.Failed)}"),
             cancellationToken: cancellationToken))
         {
             var record = Read<SmsSentRecord>(entity);
-            if ((record.SentAt ?? record.FirstSent) <= before && (latest is null || (record.SentAt ?? record.FirstSent) > (latest.SentAt ?? latest.FirstSent)))
+            if (record.FirstSent <= before && (latest is null || record.FirstSent > latest.FirstSent))
             {
                 latest = record;
             }

@@ -109,7 +109,7 @@ public sealed partial class SmsReplyHandler(
             // Sent before the reply came: a reply delayed past a newer request still answers the one it followed.
             // The service stamps replies to the millisecond: a request we stamped within that millisecond still came first.
             if (await history.LatestConsentRequestAsync(subject, numberKey, sms.ReceivedAt + ServiceStampPrecision, cancellationToken) is { } candidate
-                && (request is null || (candidate.SentAt ?? candidate.FirstSent) > (request.SentAt ?? request.FirstSent)))
+                && (request is null || candidate.FirstSent > request.FirstSent))
             {
                 request = candidate;
             }

@@ -54,6 +54,28 @@ public sealed class SmsReplyHandlerTests(AzuriteFixture azurite) : IAsyncLifetim
             LocalSmsService.SmsReceivedEvent(from.Value, _acs.OurNumber, text, messageId ?? "Incoming_" + Guid.NewGuid().ToString("N"), receivedAt ?? DateTimeOffset.UtcNow));
 
     [Fact]
+    public async Task AReplyAnswersARequestTheServiceTookWhoseAnswerWasLost()
+    {
+        // The sender stopped between the service taking the request and its record saying so: a reply proves it arrived.
+        await using var oneAttempt = await azurite.CreateServicesAsync(new Dictionary<string, string?>
+        {
+            ["Sms:ConnectionString"] = _acs.ConnectionString,
+            ["Sms:From"] = _acs.OurNumber,
+            ["Sms:MaxAttempts"] = "1",
+        });
+        var (subject, phone) = await ContactAsync();
+        _acs.LoseNextAnswer();
+        var sent = await oneAttempt.Get<SmsSender>().SendConsentRequestAsync(new SmsAddressee(subject, UniqueId.New("ask")),
+            [new AskedPurpose("marketing", ContactChannel.Sms, MarketingSms.Reference)], ConsentRequestSms.Compose([MarketingSms]));
+
+        var handled = await ReplyAsync(phone, "ANO");
+
+        Assert.Equal(SmsSendStatus.RetryLater, sent.Status);
+        Assert.Contains(_acs.Messages, m => m.To == phone.Value);
+        Assert.Equal(SmsReplyOutcome.Granted, Assert.Single(handled.Replies).Outcome);
+    }
+
+    [Fact]
     public async Task AYesAnswersTheConsentRequestWithItsTextAndTheSmsAsEvidence()
     {
         var (subject, phone) = await ContactAsync();

@@ -155,7 +155,7 @@ internal static partial class DemoConsentDrive
         var chart = Path.Combine(RepoPaths.DataDirectory, "demo", "consent-drive.png");
         await File.WriteAllBytesAsync(chart, ConsentDriveChart.Png(found.Report), cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Consent headline: {found.Report.Share:P0} of {(found.Report.Progress.Count > 0 ? found.Report.Progress[^1].AudienceSize : 0):N0} customers opted in (target {found.Report.Target:P0}); {found.View.Status.ToString().ToLowerInvariant()}, {found.Report.Escalations.Count} escalation(s). Chart: {chart}"));
+            $"Consent headline: {found.Report.Share:P1} of {(found.Report.Progress.Count > 0 ? found.Report.Progress[^1].AudienceSize : 0):N0} customers opted in (target {found.Report.Target:P1}); {found.View.Status.ToString().ToLowerInvariant()}, {found.Report.Escalations.Count} escalation(s). Chart: {chart}"));
     }
 
     private static async Task PortalLoginAsync(HttpClient http, string userId, Random random, CancellationToken cancellationToken)

@@ -25,7 +25,5 @@ public sealed class CampaignTrackingFunctions(CampaignTrackingHttp tracking, IOp
 
     [Function("CampaignEngagement")]
     public async Task<IActionResult> EngagementAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/campaigns/{id}/engagement")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await tracking.EngagementAsync(id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await tracking.EngagementAsync(id, req.HttpContext.RequestAborted));
 }

@@ -49,14 +49,10 @@ public sealed class ConsentFormFunctions(ConsentFormHttp form, Infrastructure.Co
 
     [Function("IssueConsentFormToken")]
     public async Task<IActionResult> IssueTokenAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/consent-forms/tokens")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await form.IssueTokenAsync(req.Body, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await form.IssueTokenAsync(req.Body, req.HttpContext.RequestAborted));
 
     [Function("GetConsentText")]
-    public IActionResult Text(
+    public Task<IActionResult> TextAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/consent-texts/{textId}/{version}/{lang}")] HttpRequest req, string textId, string version, string lang) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(form.Text(textId, version, lang));
+        AdminCall.ReplyAsync(req, admin.Value, () => Task.FromResult(form.Text(textId, version, lang)));
 }

@@ -17,13 +17,9 @@ public sealed class ConsentFunctions(ConsentHttp consents, IOptions<AdminOptions
 {
     [Function("RecordConsent")]
     public async Task<IActionResult> RecordAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/consents")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await consents.RecordAsync(req.Body, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await consents.RecordAsync(req.Body, req.HttpContext.RequestAborted));
 
     [Function("GetConsents")]
     public async Task<IActionResult> GetAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/consents/{subject}")] HttpRequest req, string subject) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await consents.ReadAsync(subject, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await consents.ReadAsync(subject, req.HttpContext.RequestAborted));
 }

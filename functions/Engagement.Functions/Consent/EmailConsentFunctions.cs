@@ -17,9 +17,7 @@ public sealed class EmailConsentFunctions(EmailConsentHttp email, IOptions<Admin
 {
     [Function("RequestEmailConsent")]
     public async Task<IActionResult> RequestAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/consent-requests/email")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await email.RequestAsync(req, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await email.RequestAsync(req, req.HttpContext.RequestAborted));
 
     [Function("ConsentConfirmPage")]
     public async Task<IActionResult> ConfirmPageAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "consent/confirm")] HttpRequest req) =>

@@ -17,26 +17,18 @@ public sealed class ContactFunctions(ContactHttp contacts, IOptions<AdminOptions
 {
     [Function("PutContact")]
     public async Task<IActionResult> PutAsync([HttpTrigger(AuthorizationLevel.Function, "put", Route = "api/contacts/{subject}")] HttpRequest req, string subject) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await contacts.PutAsync(subject, req.Body, req.Headers.IfMatch, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await contacts.PutAsync(subject, req.Body, req.Headers.IfMatch, req.HttpContext.RequestAborted));
 
     [Function("GetContact")]
     public async Task<IActionResult> GetAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/contacts/{subject}")] HttpRequest req, string subject) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await contacts.GetAsync(subject, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await contacts.GetAsync(subject, req.HttpContext.RequestAborted));
 
     [Function("SuppressContact")]
     public async Task<IActionResult> SuppressAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/contacts/{subject}/suppressions")] HttpRequest req, string subject) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await contacts.SuppressAsync(subject, req.Body, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await contacts.SuppressAsync(subject, req.Body, req.HttpContext.RequestAborted));
 
     [Function("LiftSuppression")]
     public async Task<IActionResult> LiftAsync(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "api/contacts/{subject}/suppressions/{channel}")] HttpRequest req, string subject, string channel) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await contacts.LiftAsync(subject, channel, req.Query["note"], req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await contacts.LiftAsync(subject, channel, req.Query["note"], req.HttpContext.RequestAborted));
 }

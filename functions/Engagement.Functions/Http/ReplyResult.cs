@@ -12,3 +12,14 @@ internal sealed class ReplyResult(ReplyShape shape) : IActionResult
         return shape.WriteAsync(context.HttpContext.Response, context.HttpContext.RequestAborted);
     }
 }
+
+/// <summary>The admin-key gate of every management function: the handler runs only for a caller with the admin key.</summary>
+internal static class AdminCall
+{
+    public static async Task<IActionResult> ReplyAsync(Microsoft.AspNetCore.Http.HttpRequest req, Infrastructure.AdminOptions admin, Func<Task<ReplyShape>> handle)
+    {
+        ArgumentNullException.ThrowIfNull(req);
+        ArgumentNullException.ThrowIfNull(handle);
+        return new ReplyResult(AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin) ? await handle() : AdminKey.Rejection);
+    }
+}

@@ -17,13 +17,9 @@ public sealed class ModelFunctions(ModelRegistry registry, ModelTraining trainin
 {
     [Function("ListModels")]
     public async Task<IActionResult> ListAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/models")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(ReplyShape.FromModels(await registry.ListAsync(cancellationToken: req.HttpContext.RequestAborted)));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => ReplyShape.FromModels(await registry.ListAsync(cancellationToken: req.HttpContext.RequestAborted)));
 
     [Function("RetrainModelsNow")]
     public async Task<IActionResult> RetrainAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/models/retrain")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(ReplyShape.FromTraining(await training.TrainAllAsync(req.HttpContext.RequestAborted)));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => ReplyShape.FromTraining(await training.TrainAllAsync(req.HttpContext.RequestAborted)));
 }

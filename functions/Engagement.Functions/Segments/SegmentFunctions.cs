@@ -17,25 +17,17 @@ public sealed class SegmentFunctions(SegmentHttp segments, IOptions<AdminOptions
 {
     [Function("CreateSegment")]
     public async Task<IActionResult> CreateAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/segments")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await segments.CreateAsync(req.Body, req.Headers[SegmentHttp.IdempotencyHeader].FirstOrDefault(), req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await segments.CreateAsync(req.Body, req.Headers[SegmentHttp.IdempotencyHeader].FirstOrDefault(), req.HttpContext.RequestAborted));
 
     [Function("GetSegment")]
     public async Task<IActionResult> GetAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/segments/{id}")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await segments.GetAsync(id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await segments.GetAsync(id, req.HttpContext.RequestAborted));
 
     [Function("UpdateSegment")]
     public async Task<IActionResult> UpdateAsync([HttpTrigger(AuthorizationLevel.Function, "put", Route = "api/segments/{id}")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await segments.UpdateAsync(id, req.Body, req.Headers.IfMatch.FirstOrDefault(), req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await segments.UpdateAsync(id, req.Body, req.Headers.IfMatch.FirstOrDefault(), req.HttpContext.RequestAborted));
 
     [Function("PreviewSegment")]
     public async Task<IActionResult> PreviewAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/segments/{id}/preview")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await segments.PreviewAsync(id, req.Query["sample"].FirstOrDefault(), req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await segments.PreviewAsync(id, req.Query["sample"].FirstOrDefault(), req.HttpContext.RequestAborted));
 }

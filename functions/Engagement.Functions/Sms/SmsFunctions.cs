@@ -19,9 +19,7 @@ public sealed class SmsFunctions(ConsentSmsHttp consentRequests, CommunicationEv
 {
     [Function("SendConsentSms")]
     public async Task<IActionResult> SendConsentRequestAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/consent-requests/sms")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await consentRequests.SendAsync(req.Body, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await consentRequests.SendAsync(req.Body, req.HttpContext.RequestAborted));
 
     // Bound as string (the event's JSON, Event Grid schema): the same parser as the webhook reads it. A storage
     // fault throws, and Event Grid delivers the event again; every step is idempotent by the SMS id.

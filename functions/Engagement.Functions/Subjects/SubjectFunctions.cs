@@ -14,13 +14,9 @@ public sealed class SubjectFunctions(SubjectHttp subjects, IOptions<AdminOptions
 {
     [Function("ExportSubject")]
     public async Task<IActionResult> ExportAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/subjects/{id}/export")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await subjects.ExportAsync(id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await subjects.ExportAsync(id, req.HttpContext.RequestAborted));
 
     [Function("EraseSubject")]
     public async Task<IActionResult> EraseAsync([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "api/subjects/{id}")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await subjects.EraseAsync(id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await subjects.EraseAsync(id, req.HttpContext.RequestAborted));
 }

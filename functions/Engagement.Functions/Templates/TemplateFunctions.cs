@@ -17,25 +17,17 @@ public sealed class TemplateFunctions(TemplateHttp templates, IOptions<AdminOpti
 {
     [Function("SaveTemplate")]
     public async Task<IActionResult> SaveAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/templates")] HttpRequest req) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await templates.SaveAsync(req.Body, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await templates.SaveAsync(req.Body, req.HttpContext.RequestAborted));
 
     [Function("UpdateTemplate")]
     public async Task<IActionResult> UpdateAsync([HttpTrigger(AuthorizationLevel.Function, "put", Route = "api/templates/{id}")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await templates.UpdateAsync(id, req.Body, req.Headers.IfMatch.FirstOrDefault(), req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await templates.UpdateAsync(id, req.Body, req.Headers.IfMatch.FirstOrDefault(), req.HttpContext.RequestAborted));
 
     [Function("GetTemplate")]
     public async Task<IActionResult> GetAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/templates/{id}")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await templates.GetAsync(id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await templates.GetAsync(id, req.HttpContext.RequestAborted));
 
     [Function("PreviewTemplate")]
     public async Task<IActionResult> PreviewAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/templates/{id}/preview")] HttpRequest req, string id) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await templates.PreviewAsync(id, req, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await templates.PreviewAsync(id, req, req.HttpContext.RequestAborted));
 }

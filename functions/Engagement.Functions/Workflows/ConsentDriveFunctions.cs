@@ -20,23 +20,17 @@ public sealed class ConsentDriveFunctions(ConsentDriveHttp drives, WorkflowCatal
     [Function("StartConsentDrive")]
     public async Task<IActionResult> StartAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/consent-drives")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await drives.StartAsync(new WorkflowHttp(Runtime(client)), req.Body, req.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await drives.StartAsync(new WorkflowHttp(Runtime(client)), req.Body, req.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), req.HttpContext.RequestAborted));
 
     [Function("GetConsentDrive")]
     public async Task<IActionResult> ReportAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/consent-drives/{id}")] HttpRequest req, string id, [DurableClient] DurableTaskClient client) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await ConsentDriveHttp.ReportAsync(Runtime(client), id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await ConsentDriveHttp.ReportAsync(Runtime(client), id, req.HttpContext.RequestAborted));
 
     [Function("GetConsentDriveChart")]
     public async Task<IActionResult> ChartAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/consent-drives/{id}/chart.png")] HttpRequest req, string id, [DurableClient] DurableTaskClient client) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await ConsentDriveHttp.ChartAsync(Runtime(client), id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await ConsentDriveHttp.ChartAsync(Runtime(client), id, req.HttpContext.RequestAborted));
 
     private DurableWorkflowRuntime Runtime(DurableTaskClient client) => new(client, catalog, options.Value, clock);
 }

@@ -40,23 +40,17 @@ public sealed class WorkflowFunctions(WorkflowCatalog catalog, IOptions<Workflow
     [Function("GetWorkflow")]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/workflows/{id}")] HttpRequest req, string id, [DurableClient] DurableTaskClient client) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await Http(client).GetAsync(id, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await Http(client).GetAsync(id, req.HttpContext.RequestAborted));
 
     [Function("RaiseWorkflowEvent")]
     public async Task<IActionResult> RaiseAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/workflows/{id}/events/{name}")] HttpRequest req, string id, string name, [DurableClient] DurableTaskClient client) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await Http(client).RaiseAsync(id, name, req.Body, req.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await Http(client).RaiseAsync(id, name, req.Body, req.Headers[WorkflowHttp.IdempotencyHeader].FirstOrDefault(), req.HttpContext.RequestAborted));
 
     [Function("CancelWorkflow")]
     public async Task<IActionResult> CancelAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/workflows/{id}/cancel")] HttpRequest req, string id, [DurableClient] DurableTaskClient client) =>
-        !AdminKey.Matches(req.Headers[AdminKey.HeaderName], admin.Value)
-            ? new ReplyResult(AdminKey.Rejection)
-            : new ReplyResult(await Http(client).CancelAsync(id, req.Body, req.HttpContext.RequestAborted));
+        await AdminCall.ReplyAsync(req, admin.Value, async () => await Http(client).CancelAsync(id, req.Body, req.HttpContext.RequestAborted));
 
     /// <summary>The shared endpoints over this call's Durable client.</summary>
     internal WorkflowHttp Http(DurableTaskClient client) => new(new DurableWorkflowRuntime(client, catalog, options.Value, clock));

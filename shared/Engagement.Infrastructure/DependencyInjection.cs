@@ -109,6 +109,7 @@ public static class DependencyInjection
         services.AddSingleton<IValidateOptions<Campaigns.CampaignTrackingOptions>, Campaigns.CampaignTrackingOptionsValidator>();
         services.AddSingleton<Campaigns.CampaignTracking>();
         services.AddSingleton<Campaigns.TrackingLinks>();
+        services.AddSingleton<Campaigns.CampaignSendLedger>();
         services.AddSingleton<Campaigns.CampaignTrackingHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -68,6 +68,12 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// </summary>
     public TableClient CampaignEvents { get; } = tables.GetTableClient("campaignevents");
 
+    /// <summary>
+    /// Campaign sends: PartitionKey = campaign id, RowKey = step "|" pseudonymous subject key; variant, Message-ID,
+    /// status (claimed, sent, failed, excluded), when, and why it failed or was left out. Exported and erased with the subject.
+    /// </summary>
+    public TableClient CampaignSends { get; } = tables.GetTableClient("campaignsends");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -101,7 +107,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents })
+        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends })
         {
             await CreateTableAsync(table, cancellationToken);
         }

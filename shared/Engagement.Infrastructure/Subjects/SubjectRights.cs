@@ -39,6 +39,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 
     /// <summary>Campaign e-mails the subject opened and links followed (with what was taken for a scanner).</summary>
     public IReadOnlyList<Campaigns.CampaignEngagementRecord> CampaignEngagement { get; init; } = [];
+
+    /// <summary>Campaign e-mails sent to the subject, failed, or withheld from them, and why.</summary>
+    public IReadOnlyList<Campaigns.SendRecord> CampaignSends { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -56,7 +59,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
 /// <param name="DriveRecords">Consent drives' records of the subject (form displays, asks, wave choices, list lines) deleted.</param>
 /// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0);
+/// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -74,6 +78,7 @@ public sealed partial class SubjectRights(
     ConsentRequestStore consentRequests,
     ConsentDrives.ConsentDriveStore drives,
     Campaigns.CampaignTracking campaignTracking,
+    Campaigns.CampaignSendLedger campaignSends,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -92,7 +97,8 @@ public sealed partial class SubjectRights(
         var numberKeys = await NumberPartitionsAsync(subjectKey, contact, cancellationToken);
         var replies = await sms.RepliesAsync([subjectKey, .. numberKeys.Select(SmsHistory.UnmatchedPartition)], cancellationToken);
         var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0)
+        var sends = await campaignSends.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0)
         {
             return null;
         }
@@ -120,6 +126,7 @@ public sealed partial class SubjectRights(
             SmsReplies = replies,
             ConsentDrives = await drives.ExportAsync(ConsentKey(id), cancellationToken),
             CampaignEngagement = campaignEngagement,
+            CampaignSends = sends,
         };
     }
 
@@ -152,12 +159,13 @@ public sealed partial class SubjectRights(
         var (contactRows, indexRows) = await contacts.EraseAsync(subjectKey, cancellationToken);
         var driveRecords = await drives.EraseAsync(subjectKey, cancellationToken) + await drives.EraseFromListsAsync(subjectKey, cancellationToken);
         var campaignEvents = await campaignTracking.EraseAsync(subjectKey, cancellationToken);
+        var campaignSendRows = await campaignSends.EraseAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -177,6 +185,7 @@ public sealed partial class SubjectRights(
                 ["SmsRecords"] = smsSent + smsReplies,
                 ["DriveRecords"] = driveRecords,
                 ["CampaignEvents"] = campaignEvents,
+                ["CampaignSends"] = campaignSendRows,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

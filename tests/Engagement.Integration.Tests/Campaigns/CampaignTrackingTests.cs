@@ -172,13 +172,4 @@ public sealed class CampaignTrackingTests(AzuriteFixture azurite)
         Timestamp = at,
         ReceivedAt = at,
     };
-
-    private sealed class SettableClock(DateTimeOffset now) : TimeProvider
-    {
-        private DateTimeOffset _now = now;
-
-        public void Advance(TimeSpan by) => _now += by;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-    }
 }

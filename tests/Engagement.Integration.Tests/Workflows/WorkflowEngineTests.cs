@@ -290,11 +290,4 @@ public sealed class WorkflowEngineTests(AzuriteFixture azurite)
 
         throw new TimeoutException($"Workflow {id} did not get there.");
     }
-
-    private sealed class SettableClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -1,0 +1,346 @@
+using Azure;
+using Azure.Data.Tables;
+using Engagement.Infrastructure.Storage;
+
+namespace Engagement.Infrastructure.Campaigns;
+
+/// <summary>Where one recipient × step of a campaign stands.</summary>
+public enum SendStatus
+{
+    /// <summary>Claimed by a sender that has not said how it went (sending now, or stopped while sending).</summary>
+    Claimed,
+    /// <summary>Taken by the relay.</summary>
+    Sent,
+    /// <summary>Refused for good (a permanent SMTP reply, an address the relay will never take); not retried.</summary>
+    Failed,
+    /// <summary>Left out before sending, with the reason (no lawful basis, suppressed, frequency cap, …).</summary>
+    Excluded,
+}
+
+/// <summary>A message a sender intends to send.</summary>
+/// <param name="SubjectKey">The recipient's pseudonymous subject key.</param>
+/// <param name="Variant">The variant the recipient gets.</param>
+/// <param name="MessageId">The message's Message-ID (<see cref="Core.Campaigns.CampaignMessageId"/>).</param>
+public sealed record PlannedSend(string SubjectKey, string Variant, string MessageId);
+
+/// <summary>A send this sender now holds and must send.</summary>
+/// <param name="Send">What to send.</param>
+/// <param name="Resend">
+/// A claim taken over from a sender that stopped without saying how it went: the relay may already have the message,
+/// which goes out again under the same Message-ID so receivers can tell it is the same message.
+/// </param>
+public sealed record SendClaim(PlannedSend Send, bool Resend);
+
+/// <summary>A recorded send, as read back.</summary>
+/// <param name="CampaignId">The campaign.</param>
+/// <param name="Step">The step.</param>
+/// <param name="SubjectKey">The recipient.</param>
+/// <param name="Variant">The variant.</param>
+/// <param name="MessageId">The Message-ID.</param>
+/// <param name="Status">Where it stands.</param>
+/// <param name="At">When it was claimed, sent, failed or excluded (the latest of these).</param>
+/// <param name="Detail">Why it failed or was excluded.</param>
+public sealed record SendRecord(string CampaignId, string Step, string SubjectKey, string Variant, string MessageId, SendStatus Status, DateTimeOffset At, string? Detail);
+
+/// <summary>How many sends of a step and variant stand where.</summary>
+/// <param name="Step">The step.</param>
+/// <param name="Variant">The variant ("" for exclusions made before a variant was chosen).</param>
+/// <param name="Claimed">Claimed and not yet confirmed.</param>
+/// <param name="Sent">Taken by the relay.</param>
+/// <param name="Failed">Refused for good.</param>
+/// <param name="Excluded">Left out, by reason.</param>
+public sealed record SendCounts(string Step, string Variant, int Claimed, int Sent, int Failed, IReadOnlyDictionary<string, int> Excluded);
+
+/// <summary>
+/// The record that makes every recipient × step of a campaign go out once. A sender claims a batch of sends (one
+/// entity-group transaction per 100, the campaign being the partition) before it hands them to the relay and marks
+/// them sent after; a second sender, or the same one after a redelivery, finds the claims and skips them. A claim older
+/// than its lease belongs to a sender that stopped midway and is taken over, and the message goes out again under the
+/// same Message-ID. Table <c>campaignsends</c>: PartitionKey = campaign id, RowKey = step "|" subject key.
+/// </summary>
+public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider clock)
+{
+    private const int TransactionSize = 100;
+
+    /// <summary>
+    /// Claims the sends of a batch that nobody has sent, failed, excluded or (within <paramref name="lease"/>) claimed;
+    /// returns those this caller must now send.
+    /// </summary>
+    public async Task<IReadOnlyList<SendClaim>> ClaimAsync(string campaignId, string step, IReadOnlyList<PlannedSend> sends, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
+        if (!Core.Campaigns.CampaignMessageId.IsPart(step))
+        {
+            throw new ArgumentException($"The step '{step}' may hold letters, digits, '-' and '_' only.", nameof(step));
+        }
+
+        ArgumentNullException.ThrowIfNull(sends);
+        var claims = new List<SendClaim>();
+        foreach (var chunk in sends.DistinctBy(s => s.SubjectKey).Chunk(TransactionSize))
+        {
+            var now = clock.GetUtcNow();
+            try
+            {
+                await storage.CampaignSends.SubmitTransactionAsync(
+                    chunk.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Row(campaignId, step, s, SendStatus.Claimed, now, null))), cancellationToken);
+                claims.AddRange(chunk.Select(s => new SendClaim(s, Resend: false)));
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                // Some of the batch were claimed before (a redelivery, another sender): decide one by one on what is stored.
+                claims.AddRange(await ClaimOneByOneAsync(campaignId, step, chunk, lease, cancellationToken));
+            }
+        }
+
+        return claims;
+    }
+
+    /// <summary>Marks sends as taken by the relay.</summary>
+    public Task MarkSentAsync(string campaignId, string step, IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default) =>
+        MarkAsync(campaignId, step, subjectKeys.Select(k => (k, (string?)null)), SendStatus.Sent, cancellationToken);
+
+    /// <summary>Marks sends as refused for good, each with the relay's answer.</summary>
+    public Task MarkFailedAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string Error)> failures, CancellationToken cancellationToken = default) =>
+        MarkAsync(campaignId, step, failures.Select(f => (f.SubjectKey, (string?)f.Error)), SendStatus.Failed, cancellationToken);
+
+    /// <summary>
+    /// Gives a claim back (a passing fault: the relay did not take the message), so the next attempt claims it afresh
+    /// rather than waiting out the lease.
+    /// </summary>
+    public async Task ReleaseAsync(string campaignId, string step, IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in subjectKeys.Distinct(StringComparer.Ordinal).Chunk(TransactionSize))
+        {
+            var rows = new List<TableEntity>();
+            foreach (var key in chunk)
+            {
+                var row = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, key), cancellationToken: cancellationToken);
+                if (row.HasValue && StatusOf(row.Value!) == SendStatus.Claimed)
+                {
+                    rows.Add(row.Value!);
+                }
+            }
+
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await storage.CampaignSends.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+                {
+                    // Confirmed or taken over meanwhile: it is no longer ours to give back.
+                }
+            }
+        }
+    }
+
+    /// <summary>Records who was left out of a step and why; a recipient already recorded keeps the first record.</summary>
+    public async Task RecordExclusionsAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string Reason)> exclusions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exclusions);
+        foreach (var chunk in exclusions.DistinctBy(e => e.SubjectKey).Chunk(TransactionSize))
+        {
+            var now = clock.GetUtcNow();
+            var rows = chunk.Select(e => Row(campaignId, step, new PlannedSend(e.SubjectKey, string.Empty, string.Empty), SendStatus.Excluded, now, e.Reason)).ToList();
+            try
+            {
+                await storage.CampaignSends.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                foreach (var row in rows)
+                {
+                    await TryAddAsync(row, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>Counts per step and variant, with exclusions by reason.</summary>
+    public async Task<IReadOnlyList<SendCounts>> CountsAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        var counts = new Dictionary<(string Step, string Variant), (int Claimed, int Sent, int Failed, Dictionary<string, int> Excluded)>();
+        await foreach (var row in storage.CampaignSends.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}"), select: ["Step", "Variant", "Status", "Detail"], cancellationToken: cancellationToken))
+        {
+            var key = (row.GetString("Step") ?? string.Empty, row.GetString("Variant") ?? string.Empty);
+            var entry = counts.TryGetValue(key, out var found) ? found : (Claimed: 0, Sent: 0, Failed: 0, Excluded: new Dictionary<string, int>(StringComparer.Ordinal));
+            switch (StatusOf(row))
+            {
+                case SendStatus.Claimed:
+                    entry.Claimed++;
+                    break;
+                case SendStatus.Sent:
+                    entry.Sent++;
+                    break;
+                case SendStatus.Failed:
+                    entry.Failed++;
+                    break;
+                case SendStatus.Excluded:
+                    var reason = row.GetString("Detail") ?? "unknown";
+                    entry.Excluded[reason] = entry.Excluded.GetValueOrDefault(reason) + 1;
+                    break;
+            }
+
+            counts[key] = entry;
+        }
+
+        return counts
+            .OrderBy(c => c.Key.Step, StringComparer.Ordinal).ThenBy(c => c.Key.Variant, StringComparer.Ordinal)
+            .Select(c => new SendCounts(c.Key.Step, c.Key.Variant, c.Value.Claimed, c.Value.Sent, c.Value.Failed, c.Value.Excluded))
+            .ToList();
+    }
+
+    /// <summary>Every record of a step (or of all steps when <paramref name="step"/> is null), streamed.</summary>
+    public async IAsyncEnumerable<SendRecord> ReadAsync(string campaignId, string? step = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = step is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and RowKey gt {step + "|"} and RowKey lt {step + "}"}");
+        await foreach (var row in storage.CampaignSends.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return RecordOf(row);
+        }
+    }
+
+    /// <summary>The record of one recipient × step, or null.</summary>
+    public async Task<SendRecord?> FindAsync(string campaignId, string step, string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var row = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, subjectKey), cancellationToken: cancellationToken);
+        return row.HasValue ? RecordOf(row.Value!) : null;
+    }
+
+    /// <summary>Every send record naming the subject, for an export.</summary>
+    public async Task<IReadOnlyList<SendRecord>> ExportAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var records = new List<SendRecord>();
+        await foreach (var row in OfSubjectAsync(subjectKey, null, cancellationToken))
+        {
+            records.Add(RecordOf(row));
+        }
+
+        return records.OrderBy(r => r.At).ToList();
+    }
+
+    /// <summary>Deletes every send record naming the subject; returns how many rows went.</summary>
+    public async Task<int> EraseAsync(string subjectKey, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in OfSubjectAsync(subjectKey, ["PartitionKey", "RowKey"], cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        return (int)await TableRows.DeleteAsync(storage.CampaignSends, rows, cancellationToken);
+    }
+
+    private async Task<List<SendClaim>> ClaimOneByOneAsync(string campaignId, string step, IEnumerable<PlannedSend> sends, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var claims = new List<SendClaim>();
+        foreach (var send in sends)
+        {
+            var now = clock.GetUtcNow();
+            if (await TryAddAsync(Row(campaignId, step, send, SendStatus.Claimed, now, null), cancellationToken))
+            {
+                claims.Add(new SendClaim(send, Resend: false));
+                continue;
+            }
+
+            var stored = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, send.SubjectKey), cancellationToken: cancellationToken);
+            if (!stored.HasValue || StatusOf(stored.Value!) != SendStatus.Claimed || stored.Value!.GetDateTimeOffset("At") is not { } claimedAt || now - claimedAt < lease)
+            {
+                // Sent, failed, excluded, or being sent by someone else right now (or erased): not ours.
+                continue;
+            }
+
+            // The sender that claimed it stopped midway. The same variant and Message-ID go out again.
+            var previous = RecordOf(stored.Value!);
+            var takeover = Row(campaignId, step, send with { Variant = previous.Variant, MessageId = previous.MessageId }, SendStatus.Claimed, now, null);
+            try
+            {
+                await storage.CampaignSends.UpdateEntityAsync(takeover, stored.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                claims.Add(new SendClaim(send with { Variant = previous.Variant, MessageId = previous.MessageId }, Resend: true));
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Another sender took it over first.
+            }
+        }
+
+        return claims;
+    }
+
+    private async Task MarkAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string? Detail)> sends, SendStatus status, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in sends.DistinctBy(s => s.SubjectKey).Chunk(TransactionSize))
+        {
+            var now = clock.GetUtcNow();
+            // A merge keeps the variant and Message-ID the claim wrote.
+            var actions = chunk.Select(s =>
+            {
+                // Step and subject travel along so that even a row erased meanwhile and written again here is found by an erasure.
+                var row = new TableEntity(campaignId, RowKey(step, s.SubjectKey)) { ["Step"] = step, ["SubjectKey"] = s.SubjectKey, ["Status"] = status.ToString(), ["At"] = now };
+                if (s.Detail is not null)
+                {
+                    row["Detail"] = s.Detail;
+                }
+
+                return new TableTransactionAction(TableTransactionActionType.UpsertMerge, row);
+            });
+            await storage.CampaignSends.SubmitTransactionAsync(actions, cancellationToken);
+        }
+    }
+
+    private async Task<bool> TryAddAsync(TableEntity row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.CampaignSends.AddEntityAsync(row, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private AsyncPageable<TableEntity> OfSubjectAsync(string subjectKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        return storage.CampaignSends.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"SubjectKey eq {subjectKey}"), select: select, cancellationToken: cancellationToken);
+    }
+
+    private static TableEntity Row(string campaignId, string step, PlannedSend send, SendStatus status, DateTimeOffset at, string? detail)
+    {
+        var row = new TableEntity(campaignId, RowKey(step, send.SubjectKey))
+        {
+            ["Step"] = step,
+            ["SubjectKey"] = send.SubjectKey,
+            ["Variant"] = send.Variant,
+            ["MessageId"] = send.MessageId,
+            ["Status"] = status.ToString(),
+            ["At"] = at,
+        };
+        if (detail is not null)
+        {
+            row["Detail"] = detail;
+        }
+
+        return row;
+    }
+
+    private static string RowKey(string step, string subjectKey) => $"{step}|{subjectKey}";
+
+    private static SendStatus StatusOf(TableEntity row) => Enum.TryParse<SendStatus>(row.GetString("Status"), out var status) ? status : SendStatus.Claimed;
+
+    private static SendRecord RecordOf(TableEntity row) => new(
+        row.PartitionKey,
+        row.GetString("Step") ?? string.Empty,
+        row.GetString("SubjectKey") ?? string.Empty,
+        row.GetString("Variant") ?? string.Empty,
+        row.GetString("MessageId") ?? string.Empty,
+        StatusOf(row),
+        row.GetDateTimeOffset("At") ?? default,
+        row.GetString("Detail"));
+}

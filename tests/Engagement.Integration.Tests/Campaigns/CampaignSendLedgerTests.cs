@@ -1,0 +1,129 @@
+using Engagement.Core.Identity;
+using Engagement.Infrastructure.Campaigns;
+using Engagement.Infrastructure.Subjects;
+using Engagement.Integration.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Engagement.Integration.Tests.Campaigns;
+
+[Collection(SharedAzurite.Name)]
+public sealed class CampaignSendLedgerTests(AzuriteFixture azurite)
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    private async Task<(CampaignSendLedger Ledger, SettableClock Clock, EngagementServices Services)> StartAsync()
+    {
+        var clock = new SettableClock(Now);
+        var services = await azurite.CreateServicesAsync(configureServices: s => s.AddSingleton<TimeProvider>(clock));
+        return (services.Get<CampaignSendLedger>(), clock, services);
+    }
+
+    private static List<PlannedSend> Recipients(int count, string variant = "A") =>
+        Enumerable.Range(0, count).Select(i => new PlannedSend($"s{i:D4}", variant, $"m{i:D4}")).ToList();
+
+    [Fact]
+    public async Task ASendIsClaimedOnceHoweverOftenTheBatchComesAgain()
+    {
+        var (ledger, _, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        var batch = Recipients(250);
+
+        var first = await ledger.ClaimAsync(campaign, "main", batch, Lease);
+        await ledger.MarkSentAsync(campaign, "main", first.Take(200).Select(c => c.Send.SubjectKey));
+        var again = await ledger.ClaimAsync(campaign, "main", batch, Lease);
+
+        Assert.Equal(250, first.Count);
+        Assert.All(first, c => Assert.False(c.Resend));
+        // The 50 not yet confirmed are still within their lease: their sender may be sending them right now.
+        Assert.Empty(again);
+        var counts = Assert.Single(await ledger.CountsAsync(campaign));
+        Assert.Equal((200, 50, 0), (counts.Sent, counts.Claimed, counts.Failed));
+    }
+
+    [Fact]
+    public async Task AClaimWhoseSenderStoppedIsTakenOverWithTheSameMessageIdOnce()
+    {
+        var (ledger, clock, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        await ledger.ClaimAsync(campaign, "main", Recipients(3), Lease);
+        await ledger.MarkSentAsync(campaign, "main", ["s0000"]);
+        clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        // The redelivered batch plans other Message-IDs (a new variant draw, say): the stored ones win.
+        var takeover = await ledger.ClaimAsync(campaign, "main", Recipients(3, "B").Select(s => s with { MessageId = "other" + s.MessageId }).ToList(), Lease);
+        var secondTakeover = await ledger.ClaimAsync(campaign, "main", Recipients(3), Lease);
+
+        Assert.Equal(["s0001", "s0002"], takeover.Select(c => c.Send.SubjectKey).Order());
+        Assert.All(takeover, c => Assert.True(c.Resend));
+        Assert.Equal(["m0001", "m0002"], takeover.Select(c => c.Send.MessageId).Order());
+        Assert.All(takeover, c => Assert.Equal("A", c.Send.Variant));
+        Assert.Empty(secondTakeover);
+    }
+
+    [Fact]
+    public async Task AReleasedClaimIsClaimedAfreshAndAFailureIsNeverRetried()
+    {
+        var (ledger, _, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        await ledger.ClaimAsync(campaign, "main", Recipients(2), Lease);
+        await ledger.ReleaseAsync(campaign, "main", ["s0000"]);
+        await ledger.MarkFailedAsync(campaign, "main", [("s0001", "550 5.1.1 mailbox unknown")]);
+
+        var again = await ledger.ClaimAsync(campaign, "main", Recipients(2), Lease);
+
+        Assert.Equal("s0000", Assert.Single(again).Send.SubjectKey);
+        Assert.False(again[0].Resend);
+        var failed = await ledger.FindAsync(campaign, "main", "s0001");
+        Assert.Equal(SendStatus.Failed, failed!.Status);
+        Assert.Equal("550 5.1.1 mailbox unknown", failed.Detail);
+    }
+
+    [Fact]
+    public async Task ExclusionsAreCountedByReasonAndKeepTheirFirstReason()
+    {
+        var (ledger, _, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        await ledger.RecordExclusionsAsync(campaign, "audience", [("s1", "noConsent"), ("s2", "suppressed:Bounced"), ("s3", "noConsent")]);
+        await ledger.RecordExclusionsAsync(campaign, "audience", [("s1", "frequencyCap")]);
+        await ledger.ClaimAsync(campaign, "test", [new PlannedSend("s4", "B", "m4")], Lease);
+
+        var counts = await ledger.CountsAsync(campaign);
+        var excluded = counts.Single(c => c.Step == "audience");
+        var records = await ledger.ReadAsync(campaign, "audience").ToListAsync();
+
+        Assert.Equal(2, excluded.Excluded["noConsent"]);
+        Assert.Equal(1, excluded.Excluded["suppressed:Bounced"]);
+        Assert.False(excluded.Excluded.ContainsKey("frequencyCap"));
+        Assert.Equal(3, records.Count);
+        Assert.Equal((1, "B"), (counts.Single(c => c.Step == "test").Claimed, counts.Single(c => c.Step == "test").Variant));
+    }
+
+    [Fact]
+    public async Task StepsThatCouldBreakTheRowKeyAreRefused()
+    {
+        var (ledger, _, _) = await StartAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => ledger.ClaimAsync("camp", "main|x", Recipients(1), Lease));
+    }
+
+    [Fact]
+    public async Task SubjectExportListsTheSendsAndErasureRemovesThem()
+    {
+        var (ledger, _, services) = await StartAsync();
+        var userId = UniqueId.New("user");
+        var subjectKey = services.Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value;
+        var campaign = UniqueId.New("camp");
+        await ledger.ClaimAsync(campaign, "main", [new PlannedSend(subjectKey, "A", "m1")], Lease);
+        await ledger.MarkSentAsync(campaign, "main", [subjectKey]);
+        await ledger.RecordExclusionsAsync(campaign, "reminder", [(subjectKey, "unsubscribed")]);
+        var rights = services.Get<SubjectRights>();
+
+        var export = await rights.ExportAsync(userId);
+        var erased = await rights.EraseAsync(userId);
+
+        Assert.Equal([SendStatus.Sent, SendStatus.Excluded], export!.CampaignSends.Select(s => s.Status).Order());
+        Assert.Equal(2, erased.CampaignSends);
+        Assert.Empty(await ledger.ExportAsync(subjectKey));
+    }
+}

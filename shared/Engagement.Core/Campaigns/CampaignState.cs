@@ -201,7 +201,7 @@ public sealed record CampaignState
     /// <summary>Commands the campaign gave up on.</summary>
     public IReadOnlyList<GivenUpCampaignCommand> GivenUp { get; init; } = [];
 
-    /// <summary>At cancellation: batches that were still running (what they sent is in the ledger, not in these counts).</summary>
+    /// <summary>At cancellation: batches issued and not answered — running, or failed and waiting to run again (what they sent is in the ledger, not in these counts).</summary>
     public IReadOnlyList<string> InFlightAtEnd { get; init; } = [];
 
     /// <summary>At cancellation: recipients whose batches were never issued.</summary>

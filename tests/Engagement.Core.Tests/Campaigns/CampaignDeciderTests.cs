@@ -420,4 +420,166 @@ public sealed class CampaignDeciderTests
         Assert.Equal(["test", "main"], measure.Steps);
         Assert.Equal(2, measure.AttributionDays);
     }
+
+    [Fact]
+    public void SlotsWhoseTimePassedWhileTheRuntimeWasDownAreSentAtOnceOnWaking()
+    {
+        var audience = new SimulatedAudience(400) { PreferredHour = s => s.EndsWith('1') ? 15 : 12 };
+        var run = CampaignRun.Against(audience, Input(Definition(sendTimeOptimisation: true)), Start);
+        Assert.Equal(Start.AddHours(3), run.Last.WakeAt);
+
+        run.Wait(TimeSpan.FromHours(10));
+        var decision = run.Send(new WorkflowSignal.Woke(Start.AddHours(3)));
+
+        Assert.Equal(["send-main-1-1", "send-main-2-1"], decision.Commands.Select(c => c.Id));
+        Assert.Equal(400, audience.Sent.Count);
+    }
+
+    [Fact]
+    public void AWakeBeforeTheNextSlotSendsNothingAndKeepsTheWakeUp()
+    {
+        var audience = new SimulatedAudience(100) { PreferredHour = _ => 15 };
+        var run = CampaignRun.Against(audience, Input(Definition(sendTimeOptimisation: true)), Start);
+        run.Wait(TimeSpan.FromHours(1));
+
+        var decision = run.Send(new WorkflowSignal.Woke(Start.AddHours(1)));
+
+        Assert.Empty(decision.Commands);
+        Assert.Equal(Start.AddHours(6), decision.WakeAt);
+    }
+
+    [Fact]
+    public void TheThroughputLimitSpacesBatchesAcrossSlotsToo()
+    {
+        var audience = new SimulatedAudience(400) { PreferredHour = s => (s[^1] - '0') % 2 == 0 ? 10 : 9 };
+        var run = CampaignRun.Against(audience, Input(Definition(sendTimeOptimisation: true, throughput: 1), batchSize: 100), Start);
+
+        run.RunToEnd();
+
+        // At one a minute a batch of 100 takes 100 minutes: slot 2, planned an hour after slot 1, waits for slot 1's two batches.
+        var slots = run.State.Step("main")!.Slots!;
+        Assert.Equal((Start, Start), (slots[0].At, slots[0].SendFrom));
+        Assert.Equal((Start.AddHours(1), Start.AddMinutes(200)), (slots[1].At, slots[1].SendFrom));
+        var issued = run.Commands.Where(c => c.Activity == CampaignActivities.SendSlot).Select(c => run.IssuedAt(c.Id)).ToList();
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => Start.AddMinutes(100 * i)), issued);
+    }
+
+    [Fact]
+    public void AReminderToNonClickersSkipsOnlyThoseWhoClicked()
+    {
+        var audience = new SimulatedAudience(1500);
+        var run = CampaignRun.Against(audience, Input(Definition(reminder: new ReminderPlan(1, ReminderAudience.NonClickers, "Take a look", "tpl-reminder"))), Start);
+
+        run.RunToEnd();
+
+        var reminded = audience.Sent.Where(s => s.Key.Step == "reminder").Select(s => s.Key.Subject).ToHashSet();
+        var main = audience.Sent.Where(s => s.Key.Step == "main").ToList();
+        Assert.All(main, s => Assert.Equal(!audience.Clicked(s.Key.Subject, "main", "a"), reminded.Contains(s.Key.Subject)));
+        Assert.Contains(main, s => audience.Opened(s.Key.Subject, "main", "a") && reminded.Contains(s.Key.Subject));
+        var batch = WorkflowJson.Read<SendSlot>(run.Commands.First(c => c.Id.StartsWith("send-reminder-", StringComparison.Ordinal)).Input);
+        Assert.Equal([new SendVariant("a", "tpl-reminder", "Take a look"), new SendVariant("b", "tpl-reminder", "Take a look")], batch.Variants);
+    }
+
+    [Fact]
+    public void AnEmptyHoldoutSkipsTheMainStep()
+    {
+        var run = CampaignRun.Answering(Input(Definition(abTest: Test(minimum: 30))), Start, (command, _) => command.Activity switch
+        {
+            CampaignActivities.ResolveAudience => new AudienceResolved(60, new Dictionary<string, long>(), [new CellCount("test-a", "a", 30), new CellCount("test-b", "b", 30)]),
+            CampaignActivities.PlanStep => new StepPlanned([new PlannedSlot(Start, 60)]),
+            CampaignActivities.SendSlot => new SlotSent([new VariantSendCount("a", 30, 0, 0), new VariantSendCount("b", 30, 0, 0)]),
+            _ => new CampaignMeasurement([new StepVariantMeasurement("test", "a", 30, 30, 3, 1), new StepVariantMeasurement("test", "b", 30, 30, 20, 5)]),
+        });
+
+        run.RunToEnd();
+
+        Assert.Equal("b", run.State.Winner);
+        Assert.Null(run.State.Step("main"));
+        Assert.Contains(run.Log, t => t.Decision.Note.Contains("the holdout is empty: no main step", StringComparison.Ordinal));
+        Assert.Equal(CampaignOutcome.Sent, run.State.Outcome);
+    }
+
+    [Fact]
+    public void APlanWithTheSameInstantTwiceIsUnusable()
+    {
+        var run = CampaignRun.Answering(Input(Definition(), maxAttempts: 1), Start, (command, _) => command.Activity switch
+        {
+            CampaignActivities.ResolveAudience => new AudienceResolved(2, new Dictionary<string, long>(), [new CellCount(CampaignCells.Everyone, "a", 2)]),
+            _ => new StepPlanned([new PlannedSlot(Start, 1), new PlannedSlot(Start, 1)]),
+        });
+
+        Assert.Equal(CampaignOutcome.Failed, run.State.Outcome);
+        Assert.Contains("step main could not be planned: unusable answer: each slot's instant appears once", run.State.StatusNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAudienceWhoseCellsDoNotAddUpIsUnusable()
+    {
+        var run = CampaignRun.Answering(Input(Definition(), maxAttempts: 1), Start, (command, _) =>
+            new AudienceResolved(10, new Dictionary<string, long>(), [new CellCount(CampaignCells.Everyone, "a", 9)]));
+
+        Assert.Equal(CampaignOutcome.Failed, run.State.Outcome);
+        Assert.Contains("the cells hold 9 recipients, not the 10 included", run.State.StatusNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABatchAnswerCountingMoreRecipientsThanTheBatchHoldsIsUnusable()
+    {
+        var run = CampaignRun.Answering(Input(Definition(), maxAttempts: 2), Start, (command, _) => command.Activity switch
+        {
+            CampaignActivities.ResolveAudience => new AudienceResolved(5, new Dictionary<string, long>(), [new CellCount(CampaignCells.Everyone, "a", 5)]),
+            CampaignActivities.PlanStep => new StepPlanned([new PlannedSlot(Start, 5)]),
+            _ => new SlotSent([new VariantSendCount("a", 6, 0, 0)]),
+        });
+
+        Assert.Contains(run.Log, t => t.Decision.Note.Contains("send-main-1-1 failed (attempt 1 of 2): unusable answer: more recipients answered than the batch holds (5)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CancellingBeforeTheStartSendsNothingAndReportsAnEmptyCampaign()
+    {
+        var run = CampaignRun.Against(new SimulatedAudience(10), Input(Definition(startAt: Start.AddDays(1))), Start);
+
+        var decision = run.Send(new WorkflowSignal.Cancelled("postponed"));
+
+        var report = WorkflowJson.Read<CampaignReport>(Assert.Single(decision.Commands).Input);
+        Assert.Equal((CampaignPhase.Cancelled, "cancelled: postponed"), (report.Phase, report.StatusNote));
+        Assert.Null(report.Audience);
+        Assert.Equal(0, report.Total.Counts.Sent);
+    }
+
+    [Fact]
+    public void ExcludedAtSendTimeAreCountedByReason()
+    {
+        var run = CampaignRun.Answering(Input(Definition()), Start, (command, _) => command.Activity switch
+        {
+            CampaignActivities.ResolveAudience => new AudienceResolved(10, new Dictionary<string, long> { [ExclusionReasons.Suppressed] = 2 }, [new CellCount(CampaignCells.Everyone, "a", 10)]),
+            CampaignActivities.PlanStep => new StepPlanned([new PlannedSlot(Start, 10)]),
+            CampaignActivities.SendSlot => new SlotSent([new VariantSendCount("a", 7, 1, 2)], new Dictionary<string, long> { [ExclusionReasons.FrequencyCap] = 2 }),
+            _ => new CampaignMeasurement([]),
+        });
+
+        run.RunToEnd();
+
+        var report = CampaignReport.Of(run.State);
+        Assert.Equal(2, report.Steps.Single().Excluded[ExclusionReasons.FrequencyCap]);
+        Assert.Equal(new EngagementCounts(Sent: 7, Failed: 1, Excluded: 2), report.Total.Counts);
+        Assert.Equal(2, report.Audience!.Excluded[ExclusionReasons.Suppressed]);
+    }
+
+    [Theory]
+    [InlineData(0, 3, "batchSize must be from 1 to 10000")]
+    [InlineData(500, 0, "maxAttempts must be from 1 to 10")]
+    public void TheRunsOwnSettingsAreChecked(int batchSize, int maxAttempts, string problem)
+    {
+        Assert.Contains(problem, new CampaignDecider().Validate(Input(Definition(), batchSize, maxAttempts)));
+    }
+
+    [Fact]
+    public void ACampaignIdDifferentFromTheDefinitionsIsRefused()
+    {
+        var input = Input(Definition() with { Id = "june-2026" });
+
+        Assert.Contains("campaignId must be the definition's id when it has one", new CampaignDecider().Validate(input));
+    }
 }

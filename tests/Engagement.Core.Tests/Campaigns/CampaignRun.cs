@@ -62,6 +62,12 @@ internal sealed class CampaignRun
         return run;
     }
 
+    /// <summary>Starts a campaign whose commands are answered by <paramref name="answer"/> (the answer object is written as JSON).</summary>
+    public static CampaignRun Answering(CampaignInput input, DateTimeOffset now, Func<WorkflowCommand, DateTimeOffset, object> answer) =>
+        new(input, now, (command, at) => command.Activity == CampaignActivities.Report
+            ? new WorkflowSignal.CommandCompleted(command.Id, WorkflowJson.Write(new { }))
+            : new WorkflowSignal.CommandCompleted(command.Id, JsonSerializer.SerializeToElement(answer(command, at), answer(command, at).GetType(), WorkflowJson.Options)));
+
     /// <summary>Sends a signal now and runs whatever follows.</summary>
     public Decision<CampaignState> Send(WorkflowSignal signal)
     {

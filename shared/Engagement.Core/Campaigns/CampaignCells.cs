@@ -10,6 +10,7 @@ namespace Engagement.Core.Campaigns;
 public sealed record CellAssignment(string Cell, string? Variant)
 {
     /// <summary>Whether this is a test cell.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool InTest => Variant is not null && Cell != CampaignCells.Everyone;
 }
 

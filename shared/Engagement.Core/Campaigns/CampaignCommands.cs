@@ -110,19 +110,14 @@ public sealed record StepCell(string Cell, string Variant);
 /// <param name="To">Non-openers: no counted open (nor click, since a click implies an open) of any message of the campaign; non-clickers: no counted click.</param>
 public sealed record ReminderSelection(IReadOnlyList<string> AfterSteps, ReminderAudience To);
 
-/// <summary>The rules for when each recipient gets a step (see <see cref="SendTimePlanner"/>).</summary>
-/// <param name="Optimise">Send-time optimisation: each recipient at <see cref="SendTimePlanner.PreferredHour"/> of their own opens and clicks, else their segment's, else <paramref name="DefaultHour"/>; off: as soon as the step starts.</param>
-/// <param name="Window">The send window in local time; null: any time.</param>
-/// <param name="Quiet">The quiet hours in local time; null: none.</param>
-/// <param name="DefaultTimeZone">The IANA zone of recipients whose own zone is not known.</param>
-/// <param name="DefaultHour">The campaign's default local hour; null: as soon as the step starts.</param>
-public sealed record SendTimeRulesInput(bool Optimise, SendWindow? Window, QuietHours? Quiet, string DefaultTimeZone, int? DefaultHour);
 
 /// <summary>
 /// Input of <see cref="CampaignActivities.PlanStep"/> (command id <c>plan-{step}</c>): for each recipient of the step
 /// — the snapshot's recipients in <paramref name="Cells"/>, or for a reminder those <paramref name="Reminder"/> selects —
-/// the instant they get it, <see cref="SendTimePlanner.Plan(DateTimeOffset, TimeZoneInfo, int?, SendWindow?, QuietHours?)"/>
-/// from <paramref name="StepStart"/> in their time zone under <paramref name="SendTime"/>; keep the plan (subject key,
+/// the instant they get it, <see cref="SendTimePlanner.Plan(DateTimeOffset, TimeZoneInfo, HourProfile?, HourProfile?, SendTimeSettings)"/>
+/// from <paramref name="StepStart"/> in their time zone (<see cref="SendTimeSettings.ZoneOf"/>) with their own hour profile
+/// (<see cref="HourProfile.Of"/> over their counted opens and clicks) and the segment's (<see cref="HourProfile.Combine"/>
+/// over the members'), under <paramref name="SendTime"/>; keep the plan (subject key,
 /// variant, instant) and answer the instants with their counts. Recipients of one instant form a slot, ordered by subject
 /// key (ordinal) so that <see cref="SendSlot.Skip"/> and <see cref="SendSlot.Take"/> always name the same people. A second
 /// run answers the kept plan unchanged.
@@ -133,7 +128,7 @@ public sealed record SendTimeRulesInput(bool Optimise, SendWindow? Window, Quiet
 /// <param name="Cells">The cells that get the step and the variant each gets; empty for a reminder.</param>
 /// <param name="Reminder">For the reminder step, who gets it; null otherwise.</param>
 /// <param name="SendTime">The send-time rules.</param>
-public sealed record PlanStep(string CampaignId, string Step, DateTimeOffset StepStart, IReadOnlyList<StepCell> Cells, ReminderSelection? Reminder, SendTimeRulesInput SendTime);
+public sealed record PlanStep(string CampaignId, string Step, DateTimeOffset StepStart, IReadOnlyList<StepCell> Cells, ReminderSelection? Reminder, SendTimeSettings SendTime);
 
 /// <summary>One instant of a step's plan and how many recipients get the step then.</summary>
 /// <param name="At">The instant (UTC).</param>

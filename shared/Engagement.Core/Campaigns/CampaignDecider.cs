@@ -287,6 +287,12 @@ public sealed class CampaignDecider : IDecider<CampaignInput, CampaignState>
                 note += $"; not waiting for {string.Join(", ", running)}";
             }
 
+            var notStarted = PlannedSteps().Where(step => _state.Step(step) is null).ToList();
+            if (notStarted.Count > 0 && _state.Phase != CampaignPhase.Scheduled)
+            {
+                note += $"; steps never sent: {string.Join(", ", notStarted)}";
+            }
+
             Finish(CampaignOutcome.Cancelled, note);
         }
 
@@ -422,7 +428,7 @@ public sealed class CampaignDecider : IDecider<CampaignInput, CampaignState>
             };
             Issue(WorkflowCommand.Of(PlanCommandId(step), CampaignActivities.PlanStep, new PlanStep(
                 Input.CampaignId, step, now, cells, reminder,
-                new SendTimeRulesInput(Definition.SendTimeOptimisation, Definition.SendWindow, Definition.QuietHours, Definition.TimeZone, Definition.DefaultSendHour))));
+                SendTimeSettings.Of(Definition))));
             _notes.Add($"step {step}: planning" + (cells.Count > 0 ? " (" + string.Join(", ", cells.Select(c => $"{c.Cell} gets {c.Variant}")) + ")" : string.Empty));
         }
 
@@ -495,6 +501,21 @@ public sealed class CampaignDecider : IDecider<CampaignInput, CampaignState>
             CampaignSteps.Main => [SendOf(Definition.Variant(_state.Winner!))],
             _ => Definition.Variants.Select(SendOf).ToList(),
         };
+
+        /// <summary>The steps the definition makes, in order.</summary>
+        private IEnumerable<string> PlannedSteps()
+        {
+            if (Definition.AbTest is not null)
+            {
+                yield return CampaignSteps.Test;
+            }
+
+            yield return CampaignSteps.Main;
+            if (Definition.Reminder is not null)
+            {
+                yield return CampaignSteps.Reminder;
+            }
+        }
 
         private static SendVariant SendOf(CampaignVariant variant) => new(variant.Id, variant.TemplateId, variant.Subject);
 

@@ -87,6 +87,29 @@ public sealed record HourProfile(IReadOnlyList<double> Weights)
     }
 }
 
+/// <summary>A campaign's rules for when each recipient gets a step (see <see cref="SendTimePlanner"/>).</summary>
+/// <param name="Optimise">Send-time optimisation: each recipient at <see cref="SendTimePlanner.PreferredHour"/> of their own opens and clicks, else their segment's, else <paramref name="DefaultHour"/>; off: as soon as the step starts.</param>
+/// <param name="Window">The send window in local time; null: any time.</param>
+/// <param name="Quiet">The quiet hours in local time; null: none.</param>
+/// <param name="DefaultTimeZone">The IANA zone of recipients whose own zone is not known (or not valid).</param>
+/// <param name="DefaultHour">The campaign's default local hour; null: as soon as the step starts.</param>
+public sealed record SendTimeSettings(bool Optimise, SendWindow? Window, QuietHours? Quiet, string DefaultTimeZone, int? DefaultHour)
+{
+    /// <summary>The settings of a definition.</summary>
+    public static SendTimeSettings Of(CampaignDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return new SendTimeSettings(definition.SendTimeOptimisation, definition.SendWindow, definition.QuietHours, definition.TimeZone, definition.DefaultSendHour);
+    }
+
+    /// <summary>The recipient's time zone: their own IANA zone when it is known and valid, else <see cref="DefaultTimeZone"/>.</summary>
+    /// <exception cref="InvalidOperationException">The default zone is not known either (a definition's checks refuse that).</exception>
+    public TimeZoneInfo ZoneOf(string? recipientZone) =>
+        SendTimeRules.TryFindTimeZone(recipientZone, out var own) ? own
+        : SendTimeRules.TryFindTimeZone(DefaultTimeZone, out var fallback) ? fallback
+        : throw new InvalidOperationException($"The time zone '{DefaultTimeZone}' is not known.");
+}
+
 /// <summary>The send window and quiet hours as rules on local times, shared by the planner and the definition's checks.</summary>
 public static class SendTimeRules
 {
@@ -219,12 +242,16 @@ public static class SendTimePlanner
         return FirstAllowed(stepStart, zone, startDate, window, quiet);
     }
 
-    /// <summary>Plans with the campaign's settings: the preferred hour only under send-time optimisation.</summary>
-    public static DateTimeOffset Plan(DateTimeOffset stepStart, TimeZoneInfo zone, bool sendTimeOptimisation, HourProfile? recipient, HourProfile? segment, CampaignDefinition definition)
+    /// <summary>
+    /// Plans one recipient under a campaign's settings: under send-time optimisation at the hour of
+    /// <paramref name="recipient"/>'s profile, else <paramref name="segment"/>'s, else the settings' default hour; without
+    /// it the profiles are not looked at.
+    /// </summary>
+    public static DateTimeOffset Plan(DateTimeOffset stepStart, TimeZoneInfo zone, HourProfile? recipient, HourProfile? segment, SendTimeSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(definition);
-        var hour = sendTimeOptimisation ? PreferredHour(recipient, segment, definition.DefaultSendHour) : null;
-        return Plan(stepStart, zone, hour, definition.SendWindow, definition.QuietHours);
+        ArgumentNullException.ThrowIfNull(settings);
+        var hour = settings.Optimise ? PreferredHour(recipient, segment, settings.DefaultHour) : null;
+        return Plan(stepStart, zone, hour, settings.Window, settings.Quiet);
     }
 
     /// <summary>The first instant at or after <paramref name="stepStart"/> the rules allow: the start itself, or where a window opens or quiet hours end.</summary>

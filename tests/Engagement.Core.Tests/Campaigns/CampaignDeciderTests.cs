@@ -205,6 +205,19 @@ public sealed class CampaignDeciderTests
     }
 
     [Fact]
+    public void CancellingWhileTheTestWaitsForItsDecisionSaysTheRestWasNeverSent()
+    {
+        var run = CampaignRun.Against(new SimulatedAudience(1000), Input(Definition(abTest: Test(), reminder: new ReminderPlan(1, ReminderAudience.NonOpeners, "Again"))), Start);
+        run.RunToEnd(r => r.State.Phase == CampaignPhase.AwaitingDecision);
+
+        var decision = run.Send(new WorkflowSignal.Cancelled("budget cut"));
+
+        Assert.Equal("cancelled: budget cut; steps never sent: main, reminder", run.State.StatusNote);
+        Assert.Equal(0, run.State.DroppedRecipients);
+        Assert.True(decision.Completed);
+    }
+
+    [Fact]
     public void CancellingWhileABatchRunsNamesItAsInFlight()
     {
         var audience = new SimulatedAudience(300);
@@ -213,6 +226,7 @@ public sealed class CampaignDeciderTests
         var decision = run.Send(new WorkflowSignal.Cancelled(null));
 
         Assert.Equal(["send-main-1-2"], run.State.InFlightAtEnd);
+        Assert.DoesNotContain("steps never sent", decision.Note, StringComparison.Ordinal);
         Assert.Equal(0, run.State.DroppedRecipients);
         Assert.Contains("not waiting for send-main-1-2", decision.Note, StringComparison.Ordinal);
     }

@@ -179,12 +179,24 @@ public sealed class SendTimePlannerTests
     }
 
     [Fact]
-    public void TheCampaignsSettingsApplyTheDefaultHourOnlyUnderOptimisation()
+    public void TheCampaignsSettingsApplyTheProfilesAndDefaultHourOnlyUnderOptimisation()
     {
-        var definition = CampaignBuilder.Definition(quiet: Night) with { DefaultSendHour = 15 };
+        var settings = SendTimeSettings.Of(CampaignBuilder.Definition(quiet: Night, sendTimeOptimisation: true) with { DefaultSendHour = 15 });
+        var own = HourProfile.Of([Utc(5, 1, 16, 0)], Prague, Now);
 
-        Assert.Equal(Utc(5, 4, 13, 0), SendTimePlanner.Plan(Now, Prague, true, null, null, definition));
-        Assert.Equal(Now, SendTimePlanner.Plan(Now, Prague, false, null, null, definition));
+        Assert.Equal(Utc(5, 4, 13, 0), SendTimePlanner.Plan(Now, Prague, null, null, settings));
+        Assert.Equal(Utc(5, 4, 16, 0), SendTimePlanner.Plan(Now, Prague, own, null, settings));
+        Assert.Equal(Now, SendTimePlanner.Plan(Now, Prague, own, null, settings with { Optimise = false }));
+    }
+
+    [Fact]
+    public void ARecipientWithoutAKnownTimeZoneTakesTheCampaignsDefault()
+    {
+        var settings = SendTimeSettings.Of(CampaignBuilder.Definition());
+
+        Assert.Equal("America/New_York", settings.ZoneOf("America/New_York").Id);
+        Assert.Equal("Europe/Prague", settings.ZoneOf(null).Id);
+        Assert.Equal("Europe/Prague", settings.ZoneOf("Atlantis/Capital").Id);
     }
 
     [Fact]

@@ -87,7 +87,7 @@ internal sealed class SimulatedAudience
 
     private StepPlanned Plan(PlanStep input, DateTimeOffset now)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(input.SendTime.DefaultTimeZone);
+        var zone = input.SendTime.ZoneOf(null);
         long skipped = 0;
         if (!_plans.TryGetValue(input.Step, out var plan))
         {
@@ -109,7 +109,7 @@ internal sealed class SimulatedAudience
             }
 
             plan = recipients
-                .Select(r => (At: SendTimePlanner.Plan(input.StepStart, zone, input.SendTime.Optimise ? PreferredHour(r.Subject) ?? input.SendTime.DefaultHour : null, input.SendTime.Window, input.SendTime.Quiet), r.Subject, r.Variant))
+                .Select(r => (At: SendTimePlanner.Plan(input.StepStart, zone, Profile(r.Subject), null, input.SendTime), r.Subject, r.Variant))
                 .OrderBy(r => r.At).ThenBy(r => r.Subject, StringComparer.Ordinal)
                 .ToList();
             _plans[input.Step] = plan;
@@ -120,6 +120,18 @@ internal sealed class SimulatedAudience
     }
 
     private long _reminderSkipped;
+
+    private HourProfile? Profile(string subject)
+    {
+        if (PreferredHour(subject) is not { } hour)
+        {
+            return null;
+        }
+
+        var weights = new double[24];
+        weights[hour] = 1;
+        return new HourProfile(weights);
+    }
 
     private SlotSent Send(SendSlot input)
     {

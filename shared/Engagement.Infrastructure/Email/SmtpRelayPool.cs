@@ -14,7 +14,8 @@ namespace Engagement.Infrastructure.Email;
 /// <param name="Sent">Whether it took the message (250).</param>
 /// <param name="Attempts">Attempts it took, the first included.</param>
 /// <param name="Refusal">The relay's permanent answer (a 5xx reply to the recipient or the message) when it refused.</param>
-public sealed record RelayReply(bool Sent, int Attempts, string? Refusal = null);
+/// <param name="ScheduledAt">The slot the rate limits gave the last attempt: it did not start before.</param>
+public sealed record RelayReply(bool Sent, int Attempts, string? Refusal = null, DateTimeOffset? ScheduledAt = null);
 
 /// <summary>
 /// The connections campaign sending keeps open to the SMTP relay (<c>Email:Smtp:Connections</c>, MailKit), reused
@@ -86,11 +87,12 @@ public sealed partial class SmtpRelayPool : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             Exception fault;
+            DateTimeOffset? slot = null;
             var client = await _idle.Reader.ReadAsync(cancellationToken);
             try
             {
-                var slot = SendPace.ReserveAll(paces, _clock.GetUtcNow());
-                var wait = slot - _clock.GetUtcNow();
+                slot = SendPace.ReserveAll(paces, _clock.GetUtcNow());
+                var wait = slot.Value - _clock.GetUtcNow();
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, _clock, cancellationToken);
@@ -98,11 +100,11 @@ public sealed partial class SmtpRelayPool : IAsyncDisposable
 
                 await EnsureConnectedAsync(client, settings.Smtp, cancellationToken);
                 await client.SendAsync(message, cancellationToken);
-                return new RelayReply(true, attempt);
+                return new RelayReply(true, attempt, null, slot);
             }
             catch (SmtpCommandException ex) when (IsFinal(ex))
             {
-                return new RelayReply(false, attempt, $"{(int)ex.StatusCode} {ex.Message}".Trim());
+                return new RelayReply(false, attempt, $"{(int)ex.StatusCode} {ex.Message}".Trim(), slot);
             }
             catch (SmtpCommandException ex) when ((int)ex.StatusCode is >= 500 and < 600)
             {

@@ -21,7 +21,8 @@ public sealed record FrequencySend(string SubjectKey, string CampaignId, string 
 public sealed class CampaignFrequencyStore(EngagementStorage storage)
 {
     private const int TransactionSize = 100;
-    private const int SubjectsPerQuery = 15;
+    // The Table service allows at most 15 comparisons in a filter: the day, then two per subject's key range.
+    private const int SubjectsPerQuery = 7;
 
     /// <summary>Records sends, one entity-group transaction per day and 100 sends.</summary>
     public async Task RecordAsync(IEnumerable<FrequencySend> sends, CancellationToken cancellationToken = default)

@@ -152,7 +152,7 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
     /// <summary>The row key of profile rows.</summary>
     internal const string ProfileRow = ProfileRowKey;
 
-    private static TableEntity ToEntity(ProfileDocument profile)
+    internal static TableEntity ToEntity(ProfileDocument profile)
     {
         // Contact points are columns of the profile row (the only place they are kept) so campaigns can read them cheaply.
         var entity = new TableEntity(profile.ProfileKey, ProfileRowKey)

@@ -94,8 +94,9 @@ public sealed partial class CampaignDelivery(
     // Marks go out as soon as one is waiting, up to one transaction's worth at a time.
     private const int MarkBatch = 100;
 
-    // Recipients claimed and checked together: one ledger transaction.
+    // Recipients claimed and checked together: one ledger transaction; the first slice is smaller so sending starts sooner.
     private const int SliceSize = 100;
+    private const int FirstSliceSize = 20;
 
     /// <summary>Sends a batch; see the type's summary. Invalid input throws <see cref="ArgumentException"/>.</summary>
     public async Task<DeliveryResult> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken = default)
@@ -214,8 +215,9 @@ public sealed partial class CampaignDelivery(
         {
             try
             {
-                // Two slices in preparation at once: one being claimed and checked while the other renders.
-                await Parallel.ForEachAsync(run.Recipients.Chunk(SliceSize), new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = stop.Token },
+                // A few slices in preparation at once (claimed and checked while others render), the first one small so
+                // that sending starts early.
+                await Parallel.ForEachAsync(Slices(run.Recipients), new ParallelOptions { MaxDegreeOfParallelism = 3, CancellationToken = stop.Token },
                     (slice, token) => new ValueTask(PrepareAsync(run, slice, rendered.Writer, marks.Writer, token)));
             }
             finally
@@ -271,6 +273,16 @@ public sealed partial class CampaignDelivery(
             {
                 left.Message?.Dispose();
             }
+        }
+    }
+
+    private static IEnumerable<DeliveryRecipient[]> Slices(IReadOnlyList<DeliveryRecipient> recipients)
+    {
+        var first = Math.Min(FirstSliceSize, recipients.Count);
+        yield return recipients.Take(first).ToArray();
+        foreach (var slice in recipients.Skip(first).Chunk(SliceSize))
+        {
+            yield return slice;
         }
     }
 

@@ -43,35 +43,6 @@ public static class CampaignSteps
 }
 
 /// <summary>
-/// Reasons an activity gives for leaving a recipient out (keys of <see cref="AudienceResolved.Excluded"/> and
-/// <see cref="SlotSent.Excluded"/>). Activities use these where they fit so reports group alike; any other short
-/// lower-case key is kept as given.
-/// </summary>
-public static class ExclusionReasons
-{
-    /// <summary>The contact policy found no lawful basis (no consent recorded and the purpose needs it, or refused or withdrawn).</summary>
-    public const string NoLawfulBasis = "no-lawful-basis";
-
-    /// <summary>E-mail (or every channel) is suppressed: unsubscribed, bounced, complained, by hand.</summary>
-    public const string Suppressed = "suppressed";
-
-    /// <summary>A contact of unknown provenance: a reactivation must ask first.</summary>
-    public const string UnknownProvenance = "unknown-provenance";
-
-    /// <summary>No e-mail address is held.</summary>
-    public const string NoAddress = "no-address";
-
-    /// <summary>No activity within <see cref="CampaignDefinition.InactiveMonths"/>.</summary>
-    public const string Inactive = "inactive";
-
-    /// <summary>The frequency cap across campaigns was reached at send time.</summary>
-    public const string FrequencyCap = "frequency-cap";
-
-    /// <summary>Erased (subject rights) between planning and sending.</summary>
-    public const string Erased = "erased";
-}
-
-/// <summary>
 /// Input of <see cref="CampaignActivities.ResolveAudience"/> (command id <c>resolve-audience</c>): take the segment's
 /// members as of <paramref name="AsOf"/>; leave out, recording each under ledger step <see cref="CampaignSteps.Audience"/>
 /// with its reason (<see cref="ExclusionReasons"/>), those the contact policy refuses for <paramref name="Purpose"/> over

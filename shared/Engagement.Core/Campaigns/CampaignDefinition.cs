@@ -73,11 +73,6 @@ public sealed record SendWindow(TimeOnly From, TimeOnly To, IReadOnlyList<DayOfW
 /// <param name="To">When they end; differs from <paramref name="From"/>.</param>
 public sealed record QuietHours(TimeOnly From, TimeOnly To);
 
-/// <summary>How many marketing messages, over all campaigns, one contact may get; at least one of the two is set.</summary>
-/// <param name="PerDay">At most this many per contact in any 24 hours; null: no daily cap.</param>
-/// <param name="PerWeek">At most this many per contact in any 7 days; null: no weekly cap.</param>
-public sealed record FrequencyCap(int? PerDay = null, int? PerWeek = null);
-
 /// <summary>What counts as a conversion of the campaign.</summary>
 /// <param name="Event">The track event's name (e.g. <c>Order Completed</c>).</param>
 /// <param name="AttributionDays">How long after a click a conversion is credited to it (above 0, at most 90). The final report waits this long after the last send.</param>
@@ -226,21 +221,21 @@ public sealed record CampaignDefinition(
 
         if (FrequencyCap is { } cap)
         {
-            if (cap.PerDay is null && cap.PerWeek is null)
+            if (cap.MaxPerDay is null && cap.MaxPerWeek is null)
             {
                 Add("frequencyCap", "set perDay, perWeek or both");
             }
 
-            if (cap.PerDay is < 1)
+            if (cap.MaxPerDay is < 1)
             {
                 Add("frequencyCap.perDay", "must be at least 1");
             }
 
-            if (cap.PerWeek is < 1)
+            if (cap.MaxPerWeek is < 1)
             {
                 Add("frequencyCap.perWeek", "must be at least 1");
             }
-            else if (cap is { PerDay: { } day, PerWeek: { } week } && week < day)
+            else if (cap is { MaxPerDay: { } day, MaxPerWeek: { } week } && week < day)
             {
                 Add("frequencyCap.perWeek", "must be at least perDay");
             }

@@ -24,7 +24,7 @@ public sealed class CampaignDeciderTests
         Assert.Equal(["send-main-1-1", "send-main-1-2", "send-main-1-3"], run.Commands.Where(c => c.Activity == CampaignActivities.SendSlot).Select(c => c.Id));
         var report = WorkflowJson.Read<CampaignReport>(run.Commands.Single(c => c.Id == CampaignDecider.ReportCommandId).Input);
         Assert.Equal(1170, report.Total.Counts.Sent);
-        Assert.Equal(30, report.Audience!.Excluded[ExclusionReasons.NoLawfulBasis]);
+        Assert.Equal(30, report.Audience!.Excluded[ExclusionReasons.NoConsent]);
         Assert.Null(report.AbTest);
         Assert.Equal(run.State.Step("main")!.FinishedAt!.Value.AddDays(2), run.IssuedAt(CampaignDecider.MeasureFinalCommandId));
         Assert.True(run.Last.Completed);
@@ -380,7 +380,7 @@ public sealed class CampaignDeciderTests
         Assert.True(run.Last.Completed);
         Assert.Equal(CampaignOutcome.AudienceEmpty, run.State.Outcome);
         var report = WorkflowJson.Read<CampaignReport>(run.Last.Commands.Single().Input);
-        Assert.Equal(50, report.Audience!.Excluded[ExclusionReasons.NoLawfulBasis]);
+        Assert.Equal(50, report.Audience!.Excluded[ExclusionReasons.NoConsent]);
         Assert.Empty(report.Steps);
     }
 
@@ -567,7 +567,7 @@ public sealed class CampaignDeciderTests
     {
         var run = CampaignRun.Answering(Input(Definition()), Start, (command, _) => command.Activity switch
         {
-            CampaignActivities.ResolveAudience => new AudienceResolved(10, new Dictionary<string, long> { [ExclusionReasons.Suppressed] = 2 }, [new CellCount(CampaignCells.Everyone, "a", 10)]),
+            CampaignActivities.ResolveAudience => new AudienceResolved(10, new Dictionary<string, long> { [ExclusionReasons.Unsubscribed] = 2 }, [new CellCount(CampaignCells.Everyone, "a", 10)]),
             CampaignActivities.PlanStep => new StepPlanned([new PlannedSlot(Start, 10)]),
             CampaignActivities.SendSlot => new SlotSent([new VariantSendCount("a", 7, 1, 2)], new Dictionary<string, long> { [ExclusionReasons.FrequencyCap] = 2 }),
             _ => new CampaignMeasurement([]),
@@ -578,7 +578,7 @@ public sealed class CampaignDeciderTests
         var report = CampaignReport.Of(run.State);
         Assert.Equal(2, report.Steps.Single().Excluded[ExclusionReasons.FrequencyCap]);
         Assert.Equal(new EngagementCounts(Sent: 7, Failed: 1, Excluded: 2), report.Total.Counts);
-        Assert.Equal(2, report.Audience!.Excluded[ExclusionReasons.Suppressed]);
+        Assert.Equal(2, report.Audience!.Excluded[ExclusionReasons.Unsubscribed]);
     }
 
     [Theory]

@@ -81,7 +81,7 @@ internal sealed class SimulatedAudience
         var cells = CampaignCells.Cells(input.Cells)
             .Select(c => new CellCount(c.Cell, c.Variant, _snapshot.Values.Count(v => v.Cell == c.Cell)))
             .ToList();
-        var excluded = Excluded == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { [ExclusionReasons.NoLawfulBasis] = Excluded };
+        var excluded = Excluded == 0 ? new Dictionary<string, long>() : new Dictionary<string, long> { [ExclusionReasons.NoConsent] = Excluded };
         return new AudienceResolved(_snapshot.Count, excluded, cells);
     }
 

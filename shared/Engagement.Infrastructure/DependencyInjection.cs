@@ -160,6 +160,15 @@ public static class DependencyInjection
         services.AddWorkflowActivity<ConsentDrives.DriveWaveActivity>();
         services.AddWorkflowActivity<ConsentDrives.DriveCallListActivity>();
         services.AddWorkflowActivity<ConsentDrives.DriveReactivationActivity>();
+        services.AddOptions<Campaigns.CampaignRunOptions>().BindConfiguration(Campaigns.CampaignRunOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Campaigns.CampaignRunStore>();
+        services.AddSingleton<Campaigns.EngagementHours>();
+        services.AddSingleton<Campaigns.CampaignHttp>();
+        services.AddWorkflow<Core.Campaigns.CampaignInput, Core.Campaigns.CampaignState, Core.Campaigns.CampaignDecider>();
+        services.AddWorkflowActivity<Campaigns.ResolveAudienceActivity>();
+        services.AddWorkflowActivity<Campaigns.PlanStepActivity>();
+        services.AddWorkflowActivity<Campaigns.SendSlotActivity>();
+        services.AddWorkflowActivity<Campaigns.KeepCampaignReportActivity>();
         services.AddSingleton<Segments.SegmentStore>();
         services.AddSingleton<Segments.SegmentAudience>();
         services.AddSingleton<Segments.SegmentHttp>();

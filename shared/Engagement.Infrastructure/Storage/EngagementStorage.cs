@@ -74,6 +74,16 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// </summary>
     public TableClient CampaignSends { get; } = tables.GetTableClient("campaignsends");
 
+    /// <summary>Campaigns: PartitionKey <c>campaign</c>, RowKey = campaign id; name, segment, creation time, definition and final report. No personal data.</summary>
+    public TableClient Campaigns { get; } = tables.GetTableClient("campaigns");
+
+    /// <summary>
+    /// Campaign runs: each campaign's audience snapshot (PartitionKey = campaign id, RowKey <c>r|</c> subject key: cell,
+    /// variant, address, name, time zone) and each step's plan (PartitionKey = campaign id "|" step, RowKey = slot "|"
+    /// position: subject key, variant, address, name), with marker rows holding finished answers. Exported and erased with the subject.
+    /// </summary>
+    public TableClient CampaignRuns { get; } = tables.GetTableClient("campaignruns");
+
     /// <summary>
     /// Campaign e-mails per contact per day, for frequency caps across campaigns: PartitionKey = UTC day (yyyyMMdd),
     /// RowKey = pseudonymous subject key "|" campaign id "|" step; when it went out. Rows older than the longest cap
@@ -114,7 +124,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends, CampaignFrequency })
+        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends, CampaignFrequency, Campaigns, CampaignRuns })
         {
             await CreateTableAsync(table, cancellationToken);
         }

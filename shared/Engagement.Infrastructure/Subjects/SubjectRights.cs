@@ -40,6 +40,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
     /// <summary>Campaign e-mails the subject opened and links followed (with what was taken for a scanner).</summary>
     public IReadOnlyList<Campaigns.CampaignEngagementRecord> CampaignEngagement { get; init; } = [];
 
+    /// <summary>Delivery reports of campaign e-mails to the subject (with the relay's explanations), their spam complaints and unsubscribes.</summary>
+    public IReadOnlyList<Campaigns.CampaignDeliveryRecord> CampaignDeliveries { get; init; } = [];
+
     /// <summary>Campaign e-mails sent to the subject, failed, or withheld from them, and why.</summary>
     public IReadOnlyList<Campaigns.SendRecord> CampaignSends { get; init; } = [];
 }
@@ -58,7 +61,7 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="IndexRows">Contact index entries deleted.</param>
 /// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
 /// <param name="DriveRecords">Consent drives' records of the subject (form displays, asks, wave choices, list lines) deleted.</param>
-/// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
+/// <param name="CampaignEvents">Campaign opens, clicks, delivery reports, complaints and unsubscribes of the subject deleted.</param>
 /// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
 public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0);
 
@@ -79,6 +82,7 @@ public sealed partial class SubjectRights(
     ConsentDrives.ConsentDriveStore drives,
     Campaigns.CampaignTracking campaignTracking,
     Campaigns.CampaignSendLedger campaignSends,
+    Campaigns.EmailDeliveryEvents campaignDeliveries,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -98,7 +102,9 @@ public sealed partial class SubjectRights(
         var replies = await sms.RepliesAsync([subjectKey, .. numberKeys.Select(SmsHistory.UnmatchedPartition)], cancellationToken);
         var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
         var sends = await campaignSends.ExportAsync(subjectKey, cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0)
+        var deliveries = await campaignDeliveries.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0
+            && deliveries.Count == 0)
         {
             return null;
         }
@@ -126,6 +132,7 @@ public sealed partial class SubjectRights(
             SmsReplies = replies,
             ConsentDrives = await drives.ExportAsync(ConsentKey(id), cancellationToken),
             CampaignEngagement = campaignEngagement,
+            CampaignDeliveries = deliveries,
             CampaignSends = sends,
         };
     }

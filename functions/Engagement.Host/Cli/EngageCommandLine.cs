@@ -63,6 +63,7 @@ public static class EngageCommandLine
         }
 
         root.Subcommands.Add(ConsentCommands.Create(storage));
+        root.Subcommands.Add(CampaignCommands.Create(storage));
         root.Subcommands.Add(Bench.BenchCommand.Create(storage));
         return root;
     }

@@ -52,22 +52,21 @@ internal static class CampaignCommands
     private static void Write(CampaignReport report)
     {
         AnsiConsole.MarkupLine($"[bold]Campaign {Markup.Escape(report.CampaignId)}[/]");
-        var table = new Table().AddColumns("step", "variant", "sent", "delivered", "bounced (hard/soft)", "suppressed", "opens", "clicks", "OR", "CTR", "CTOR",
-            "bounce rate", "unsubscribes", "complaints", "conversions", "revenue");
-        foreach (var column in table.Columns.Skip(2))
+        // One column per step and variant, figures down the side: a campaign has few variants and many figures.
+        var columns = report.Steps.SelectMany(step => step.Variants.Select(v => (Title: $"{Name(step.Step)} / {Name(v.Variant)}", v.Counts, v.Rates)))
+            .Append((Title: "all", Counts: report.Total, Rates: report.Rates))
+            .ToList();
+        var table = new Table().AddColumn(string.Empty);
+        foreach (var (title, _, _) in columns)
         {
-            column.RightAligned();
+            table.AddColumn(new TableColumn(Markup.Escape(title)).RightAligned());
         }
 
-        foreach (var step in report.Steps)
+        foreach (var (figure, value) in Figures)
         {
-            foreach (var variant in step.Variants)
-            {
-                table.AddRow(Row(step.Step, variant.Variant, variant.Counts, variant.Rates));
-            }
+            table.AddRow([figure, .. columns.Select(c => value(c.Counts, c.Rates))]);
         }
 
-        table.AddRow(Row("all", "all", report.Total, report.Rates).Select(cell => $"[bold]{cell}[/]").ToArray());
         AnsiConsole.Write(table);
 
         var metric = report.Metric switch
@@ -78,7 +77,7 @@ internal static class CampaignCommands
         };
         if (report.Comparisons.Count == 0)
         {
-            AnsiConsole.MarkupLine($"A/B: one variant only, nothing to compare.");
+            AnsiConsole.MarkupLine("A/B: one variant only, nothing to compare.");
         }
 
         foreach (var comparison in report.Comparisons)
@@ -94,25 +93,25 @@ internal static class CampaignCommands
         }
     }
 
-    private static string[] Row(string step, string variant, MessageCounts counts, CampaignRates rates) =>
+    private static readonly (string Figure, Func<MessageCounts, CampaignRates, string> Value)[] Figures =
     [
-        Markup.Escape(step.Length == 0 ? "–" : step),
-        Markup.Escape(variant.Length == 0 ? "–" : variant),
-        N(counts.Sent),
-        N(counts.Delivered),
-        $"{N(counts.Bounced)} ({N(counts.HardBounces)}/{N(counts.SoftBounces)})",
-        N(counts.Suppressed),
-        N(counts.UniqueOpens),
-        N(counts.UniqueClicks),
-        CampaignReportText.Percent(rates.OpenRate),
-        CampaignReportText.Percent(rates.ClickRate),
-        CampaignReportText.Percent(rates.ClickToOpenRate),
-        CampaignReportText.Percent(rates.BounceRate),
-        $"{N(counts.Unsubscribes)} ({CampaignReportText.Percent(rates.UnsubscribeRate)})",
-        $"{N(counts.Complaints)} ({CampaignReportText.Percent(rates.ComplaintRate)})",
-        N(counts.Conversions),
-        CampaignReportText.Money(counts.Revenue),
+        ("sent", (c, _) => N(c.Sent)),
+        ("delivered", (c, _) => N(c.Delivered)),
+        ("bounced (hard / soft)", (c, _) => $"{N(c.Bounced)} ({N(c.HardBounces)} / {N(c.SoftBounces)})"),
+        ("suppressed, spam-filtered, quarantined", (c, _) => $"{N(c.Suppressed)}, {N(c.SpamFiltered)}, {N(c.Quarantined)}"),
+        ("opens (unique)", (c, _) => N(c.UniqueOpens)),
+        ("clicks (unique)", (c, _) => N(c.UniqueClicks)),
+        ("open rate", (_, r) => CampaignReportText.Percent(r.OpenRate)),
+        ("click-through rate", (_, r) => CampaignReportText.Percent(r.ClickRate)),
+        ("click-to-open rate", (_, r) => CampaignReportText.Percent(r.ClickToOpenRate)),
+        ("bounce rate", (_, r) => CampaignReportText.Percent(r.BounceRate)),
+        ("unsubscribes", (c, r) => $"{N(c.Unsubscribes)} ({CampaignReportText.Percent(r.UnsubscribeRate)})"),
+        ("complaints", (c, r) => $"{N(c.Complaints)} ({CampaignReportText.Percent(r.ComplaintRate)})"),
+        ("conversions", (c, r) => $"{N(c.Conversions)} ({CampaignReportText.Percent(r.ConversionRate)})"),
+        ("revenue", (c, _) => CampaignReportText.Money(c.Revenue)),
     ];
+
+    private static string Name(string part) => part.Length == 0 ? "–" : part;
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -77,19 +77,20 @@ internal static class CampaignCommands
         };
         if (report.Comparisons.Count == 0)
         {
-            AnsiConsole.MarkupLine("A/B: one variant only, nothing to compare.");
+            Console.WriteLine("A/B: one variant only, nothing to compare.");
         }
 
         foreach (var comparison in report.Comparisons)
         {
-            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"A/B on {metric}: {comparison.Variant} ({CampaignReportText.Percent(comparison.VariantRate)}) against {comparison.Control} ({CampaignReportText.Percent(comparison.ControlRate)}): {CampaignReportText.Verdict(comparison)}")));
+            // Plain lines: the console's width must not break a verdict in two.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"A/B on {metric}: {comparison.Variant} ({CampaignReportText.Percent(comparison.VariantRate)}) against {comparison.Control} ({CampaignReportText.Percent(comparison.ControlRate)}): {CampaignReportText.Verdict(comparison)}"));
         }
 
         if (report.Ledger.Excluded.Count > 0 || report.Ledger.Failed > 0 || report.Ledger.Claimed > 0)
         {
             var excluded = string.Join(", ", report.Ledger.Excluded.Select(e => $"{e.Key} {e.Value}"));
-            AnsiConsole.MarkupLine(Markup.Escape($"Not sent: {report.Ledger.Failed} refused by the relay, {report.Ledger.Claimed} still being sent" + (excluded.Length > 0 ? $", left out: {excluded}" : string.Empty)));
+            Console.WriteLine($"Not sent: {report.Ledger.Failed} refused by the relay, {report.Ledger.Claimed} still being sent" + (excluded.Length > 0 ? $", left out: {excluded}" : string.Empty));
         }
     }
 

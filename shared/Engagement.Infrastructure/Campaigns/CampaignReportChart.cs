@@ -33,8 +33,9 @@ public static class CampaignReportChart
         ArgumentNullException.ThrowIfNull(report);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 300);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 200);
+        // A new multiplot holds one plot already: the rates go there, engagement over time in a second beneath.
         var multiplot = new Multiplot();
-        DrawRates(multiplot.AddPlot(), report);
+        DrawRates(multiplot.GetPlot(0), report);
         if (report.OverTime.Count > 0)
         {
             DrawOverTime(multiplot.AddPlot(), report);
@@ -73,11 +74,13 @@ public static class CampaignReportChart
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = color });
         }
 
+        // Headroom above the tallest bar for the value labels and the legend across the top.
         var top = bars.Count == 0 ? 0 : bars.Max(b => b.Value);
-        plot.Axes.SetLimits(-1, Math.Max(variants.Count * (Series.Length + 1), 1) - 1, 0, Math.Max(5, top * 1.2));
+        plot.Axes.SetLimits(-1, Math.Max(variants.Count * (Series.Length + 1), 1) - 1, 0, Math.Max(10, top * 1.45));
         plot.Title($"Campaign {report.CampaignId}: rates per variant");
-        plot.YLabel("% (opens and clicks per delivered; clicks per open)");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.YLabel("%");
+        plot.Legend.Orientation = Orientation.Horizontal;
+        plot.ShowLegend(Alignment.UpperCenter);
     }
 
     private static void DrawOverTime(Plot plot, CampaignReport report)
@@ -92,13 +95,14 @@ public static class CampaignReportChart
         clicks.LegendText = "first clicks";
         clicks.Color = Colors.DarkOrange;
         clicks.MarkerSize = periods.Count > 60 ? 0 : 5;
-        var daily = periods.Count > 1 && periods[1].From - periods[0].From >= TimeSpan.FromDays(1);
+        var daily = periods[0].Length >= TimeSpan.FromDays(1);
         plot.Axes.DateTimeTicksBottom().TickGenerator = new ScottPlot.TickGenerators.DateTimeAutomatic
         {
             LabelFormatter = at => at.ToString(daily ? "yyyy-MM-dd" : "MM-dd HH:mm", CultureInfo.InvariantCulture),
         };
-        plot.Axes.AutoScale();
-        plot.Axes.SetLimitsY(0, Math.Max(1, periods.Max(p => Math.Max(p.Opens, p.Clicks))) * 1.15);
+        var step = periods[0].Length;
+        plot.Axes.SetLimits((periods[0].From - step).UtcDateTime.ToOADate(), (periods[^1].From + step).UtcDateTime.ToOADate(),
+            0, Math.Max(1, periods.Max(p => Math.Max(p.Opens, p.Clicks))) * 1.25);
         plot.Title(daily ? "Opens and clicks per day (UTC)" : "Opens and clicks per hour (UTC)");
         plot.YLabel("messages");
         plot.ShowLegend(Alignment.UpperRight);

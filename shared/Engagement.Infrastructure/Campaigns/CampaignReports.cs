@@ -22,9 +22,10 @@ public sealed record StepFigures(string Step, IReadOnlyList<VariantFigures> Vari
 /// <see cref="CampaignReports.HourlyLimit"/>: how engagement came in over time.
 /// </summary>
 /// <param name="From">The start of the hour (or day).</param>
+/// <param name="Length">An hour or a day.</param>
 /// <param name="Opens">Messages first opened in it.</param>
 /// <param name="Clicks">Messages first clicked in it.</param>
-public sealed record EngagementPeriod(DateTimeOffset From, int Opens, int Clicks);
+public sealed record EngagementPeriod(DateTimeOffset From, TimeSpan Length, int Opens, int Clicks);
 
 /// <summary>What the send ledger says beyond the messages sent.</summary>
 /// <param name="Claimed">Sends claimed and not yet confirmed (sending now, or a sender that stopped).</param>
@@ -194,7 +195,7 @@ public sealed class CampaignReports(CampaignSendLedger ledger, CampaignTracking 
         var periods = new List<EngagementPeriod>();
         for (var from = opens.Min(); from <= opens.Max(); from = daily ? from.AddDays(1) : from.AddHours(1))
         {
-            periods.Add(new EngagementPeriod(from, opens.Count(h => h == from), clicks.Count(h => h == from)));
+            periods.Add(new EngagementPeriod(from, daily ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1), opens.Count(h => h == from), clicks.Count(h => h == from)));
         }
 
         return periods;

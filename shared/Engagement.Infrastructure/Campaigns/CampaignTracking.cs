@@ -79,6 +79,7 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
 {
     private const string OpenPrefix = "o";
     private const string ClickPrefix = "c";
+    private const string RelaySource = "relay";
     private const int MaxRequestIdLength = 128;
     private readonly ScannerRules _rules = new(options.Value.QuickClickWindow);
 
@@ -139,7 +140,7 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
         var tracked = new TrackedMessage(message.CampaignId, message.Variant, engagement.MessageId, message.SubjectKey, engagement.SentAt ?? engagement.At);
         var row = Row(engagement.Kind == EngagementKind.Click ? ClickPrefix : OpenPrefix, tracked, requestId, engagement.At, engagement.UserAgent, verdict, engagement.Url);
         row["Step"] = message.Step;
-        row["Source"] = "relay";
+        row["Source"] = RelaySource;
         if (engagement.SentAt is null)
         {
             row.Remove("SentAt");
@@ -329,8 +330,14 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
         var prefix = $"{ClickPrefix}~{KeyPart(message.MessageId)}~";
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {KeyPart(message.CampaignId)} and RowKey gt {prefix} and RowKey lt {prefix + "\uffff"}");
         var earlier = new List<(TableEntity, EarlierClick)>();
-        await foreach (var row in storage.CampaignEvents.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Url", "At", "Reason"], cancellationToken: cancellationToken))
+        await foreach (var row in storage.CampaignEvents.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Url", "At", "Reason", "Source"], cancellationToken: cancellationToken))
         {
+            // The relay reports the same click a moment before our link sees it, naming its own link: no burst.
+            if (row.GetString("Source") == RelaySource)
+            {
+                continue;
+            }
+
             if (Uri.TryCreate(row.GetString("Url"), UriKind.Absolute, out var url) && row.GetDateTimeOffset("At") is { } at)
             {
                 earlier.Add((row, new EarlierClick(url, at)));

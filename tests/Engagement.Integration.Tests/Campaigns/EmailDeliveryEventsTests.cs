@@ -156,4 +156,20 @@ public sealed class EmailDeliveryEventsTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal((2, 1), (variant.UniqueOpens, variant.UniqueClicks));
         Assert.Equal(1, variant.Flagged["scannerAgent"]);
     }
+
+    [Fact]
+    public async Task TheRelaysReportOfAClickAndOurLinkSeeingTheSameClickAreNoScannerBurst()
+    {
+        var campaign = UniqueId.New("camp");
+        var tracking = _services.Get<CampaignTracking>();
+        var messageId = MessageId(campaign, "s1");
+        var click = tracking.Signer!.IssueClick(new TrackedClick(new TrackedMessage(campaign, "a", messageId, "s1", DateTimeOffset.UtcNow.AddHours(-1)), new Uri("https://shop.example.com/sale")));
+
+        await Events.RecordEngagementAsync(new EmailEngagementReport("acs-click", $"<{messageId}>", EngagementKind.Click, $"https://track.example.com/t/c/{click}", Chrome, DateTimeOffset.UtcNow));
+        await tracking.RecordClickAsync(click, "GET", Chrome, "our-click");
+
+        var variant = Assert.Single((await tracking.EngagementAsync(campaign)).Variants);
+        Assert.Equal(1, variant.UniqueClicks);
+        Assert.Empty(variant.Flagged);
+    }
 }

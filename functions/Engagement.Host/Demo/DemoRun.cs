@@ -224,14 +224,14 @@ internal static class DemoRun
             active.Add(row.PartitionKey);
         }
 
-        await foreach (var row in storage.IdentityLinks.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        await foreach (var row in storage.Profiles.QueryAsync<TableEntity>(e => e.RowKey == ProfileStore.LinkRow, select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
             active.Remove(row.PartitionKey);
         }
 
         long profiles = active.Count, known = 0, stitched = 0;
         string? sampleUser = null;
-        await foreach (var row in storage.Profiles.QueryAsync<TableEntity>(select: ["PartitionKey", "UserId", "MergedInto", "DocumentChunks", "Document0"], cancellationToken: cancellationToken))
+        await foreach (var row in storage.Profiles.QueryAsync<TableEntity>(e => e.RowKey == ProfileStore.ProfileRow, select: ["PartitionKey", "UserId", "MergedInto", "DocumentChunks", "Document0"], cancellationToken: cancellationToken))
         {
             if (row.GetString("MergedInto") is { Length: > 0 })
             {

@@ -12,11 +12,12 @@ namespace Engagement.Infrastructure.Profiles;
 /// Every step is an idempotent merge, so a redelivered batch changes nothing further.
 /// </summary>
 /// <remarks>
-/// The common case, a new visitor logging in for the first time, costs three requests: an insert-only link for each of
-/// the two ids (which both discovers that they are new and links them) and one write of the profile holding both and
-/// any traits. A link may thus briefly name a profile not yet written, or not yet listing the id; whoever meets such
-/// a link (a redelivery of the failed batch, or the next event of that id) completes the profile. Ids of a batch that
-/// share nothing are resolved side by side.
+/// The common case, a new visitor logging in for the first time, costs two requests: an insert-only link for the
+/// anonymous id (which both discovers that it is new and links it), and one transaction that adds the user's profile,
+/// holding both ids and any traits, together with the user id's own link. A link may thus briefly name a profile not
+/// yet written; whoever meets such a link (a redelivery of the failed batch, or the next event of that id) completes
+/// the profile. An identity this process does not know is taken for new until that transaction says otherwise; then
+/// the changes go to the profile it belongs to. Ids of a batch that share nothing are resolved side by side.
 /// </remarks>
 public sealed class IdentityResolver(ProfileStore profiles, EventStore events, Pseudonymizer pseudonymizer, IOptions<IngestionOptions> options)
 {
@@ -47,57 +48,36 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
 
         foreach (var entry in unit.Traits)
         {
-            var profileKey = await EnsureProfileAsync(entry.Identity, session, cancellationToken);
+            var profileKey = EnsureProfile(entry.Identity, session);
             session.Change(profileKey, profile => Apply(profile, entry.Events));
         }
 
         await FlushAsync(session, cancellationToken);
     }
 
-    /// <summary>The profile an identity belongs to, created when it has none (it then needs one: for a link, traits or a group).</summary>
-    private async Task<string> EnsureProfileAsync(IdentityRef identity, Session session, CancellationToken cancellationToken)
+    /// <summary>
+    /// The profile an identity belongs to, or for an identity this process does not know, the profile it starts: that
+    /// is written at the flush, together with the identity's own link, and only then does it turn out whether the
+    /// identity was new (see <see cref="FlushAsync"/>).
+    /// </summary>
+    private string EnsureProfile(IdentityRef identity, Session session)
     {
         var key = pseudonymizer.KeyOf(identity);
-        if (LinkOf(key, session) is { } known)
+        if (LinkOf(key, session) is { } linked)
         {
-            return known;
+            return linked;
         }
 
-        if (await profiles.TryAddLinkAsync(key, key.Value, cancellationToken))
-        {
-            // Linked nowhere before: a new identity, whose profile is added without reading first.
-            session.Change(key.Value, p => p.Link(identity, key), isNew: true);
-            session.Linked[key.Value] = key.Value;
-            return key.Value;
-        }
-
-        await FlushAsync(session, cancellationToken);
-        var existing = await profiles.FindByIdentityAsync(key, cancellationToken);
-        if (existing is null)
-        {
-            // Linked to a profile that was never written (a delivery failed in between): the identity starts its own.
-            session.Change(key.Value, p => p.Link(identity, key), isNew: true);
-            await FlushAsync(session, cancellationToken);
-            await profiles.LinkAsync(key, key.Value, cancellationToken);
-            session.Linked[key.Value] = key.Value;
-            _links.Set(key.Value, key.Value);
-            return key.Value;
-        }
-
-        if (!existing.IdentityKeys.Contains(key.Value))
-        {
-            // Linked, but the profile's write did not follow: complete it.
-            session.Change(existing.ProfileKey, p => p.Link(identity, key));
-        }
-
-        session.Linked[key.Value] = existing.ProfileKey;
-        return existing.ProfileKey;
+        session.Change(key.Value, p => p.Link(identity, key), startedBy: key);
+        session.Linked[key.Value] = key.Value;
+        return key.Value;
     }
 
     private async Task PlaceAsync(IdentityClaim claim, Session session, CancellationToken cancellationToken)
     {
         var identityKey = pseudonymizer.KeyOf(claim.Identity);
-        var targetKey = await EnsureProfileAsync(claim.Anchor, session, cancellationToken);
+        var anchorKey = pseudonymizer.KeyOf(claim.Anchor);
+        var targetKey = EnsureProfile(claim.Anchor, session);
         if (LinkOf(identityKey, session) == targetKey)
         {
             return;
@@ -112,9 +92,10 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
             return;
         }
 
-        // The identity belongs somewhere already (or is an alias's previous id): decide on what is stored.
+        // The identity belongs somewhere already (or is an alias's previous id): decide on what is stored, once the
+        // anchor's profile is written and known to be where it is.
         await FlushAsync(session, cancellationToken);
-        await StitchAsync(claim, identityKey, targetKey, session, cancellationToken);
+        await StitchAsync(claim, identityKey, LinkOf(anchorKey, session) ?? targetKey, session, cancellationToken);
     }
 
     private async Task StitchAsync(IdentityClaim claim, IdentityKey identityKey, string targetKey, Session session, CancellationToken cancellationToken)
@@ -176,7 +157,43 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
     {
         foreach (var (profileKey, pending) in session.TakePending())
         {
-            await profiles.UpdateAsync(profileKey, profile => pending.Changes.ForEach(change => change(profile)), assumeNew: pending.IsNew, cancellationToken: cancellationToken);
+            void Apply(ProfileDocument profile) => pending.Changes.ForEach(change => change(profile));
+            if (pending.StartedBy is not { } started)
+            {
+                await profiles.UpdateAsync(profileKey, Apply, cancellationToken: cancellationToken);
+                continue;
+            }
+
+            if (await profiles.TryStartAsync(started, Apply, cancellationToken))
+            {
+                continue;
+            }
+
+            // The identity was not new after all (known to another process, or forgotten by this one's cache): the
+            // changes go to the profile it is linked to (followed through merges), and whatever this unit linked to
+            // the profile it meant to start is pointed there instead. A link that names a profile never written (a
+            // delivery failed in between) gets that profile now.
+            var linkedTo = await profiles.LinkedProfileKeyAsync(started, cancellationToken);
+            var written = await profiles.UpdateAsync(linkedTo ?? profileKey, Apply, cancellationToken: cancellationToken);
+            if (linkedTo is null)
+            {
+                await profiles.LinkAsync(started, written.ProfileKey, cancellationToken);
+            }
+
+            if (written.ProfileKey == profileKey)
+            {
+                continue;
+            }
+
+            foreach (var identityKey in session.Linked.Where(l => l.Value == profileKey).Select(l => l.Key).ToList())
+            {
+                if (identityKey != started.Value)
+                {
+                    await profiles.LinkAsync(new IdentityKey(identityKey), written.ProfileKey, cancellationToken);
+                }
+
+                session.Linked[identityKey] = written.ProfileKey;
+            }
         }
 
         // Only now are the links complete: cached earlier, a failed write would be skipped when the batch is redelivered.
@@ -212,13 +229,13 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
         /// <summary>Identity keys linked by this unit, with their profile keys.</summary>
         public Dictionary<string, string> Linked { get; } = [];
 
-        /// <summary>Adds a change to a profile's pending write.</summary>
-        public void Change(string profileKey, Action<ProfileDocument> change, bool isNew = false)
+        /// <summary>Adds a change to a profile's pending write; <paramref name="startedBy"/> names the identity a new profile would start with.</summary>
+        public void Change(string profileKey, Action<ProfileDocument> change, IdentityKey? startedBy = null)
         {
             var index = _pending.FindIndex(p => p.ProfileKey == profileKey);
             if (index < 0)
             {
-                _pending.Add((profileKey, new Pending(isNew, [change])));
+                _pending.Add((profileKey, new Pending(startedBy, [change])));
             }
             else
             {
@@ -236,7 +253,10 @@ public sealed class IdentityResolver(ProfileStore profiles, EventStore events, P
     }
 
     /// <summary>A profile's pending write.</summary>
-    /// <param name="IsNew">The profile most likely does not exist yet.</param>
+    /// <param name="StartedBy">
+    /// For a profile most likely new: the identity it starts with, whose link is written with it. Null for a profile
+    /// known to exist.
+    /// </param>
     /// <param name="Changes">The merges to apply, in order.</param>
-    private sealed record Pending(bool IsNew, List<Action<ProfileDocument>> Changes);
+    private sealed record Pending(IdentityKey? StartedBy, List<Action<ProfileDocument>> Changes);
 }

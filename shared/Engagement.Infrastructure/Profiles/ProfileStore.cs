@@ -8,7 +8,12 @@ using Microsoft.Extensions.Options;
 
 namespace Engagement.Infrastructure.Profiles;
 
-/// <summary>Profiles and the identity links that say which profile an identity belongs to.</summary>
+/// <summary>
+/// Profiles and the identity links that say which profile an identity belongs to, in one table: a profile row
+/// (PartitionKey = profile key, RowKey <c>profile</c>) and a link row per identity (PartitionKey = identity key, RowKey
+/// <c>link</c>). A profile's key is the key of the identity that started it, so a new profile and its own identity's
+/// link share a partition and are written in one transaction.
+/// </summary>
 public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOptions> options)
 {
     private const string ProfileRowKey = "profile";
@@ -21,13 +26,7 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
     /// <summary>The profile an identity key belongs to (following merges), or null.</summary>
     public async Task<ProfileDocument?> FindByIdentityAsync(IdentityKey identity, CancellationToken cancellationToken = default)
     {
-        var link = await storage.IdentityLinks.GetEntityIfExistsAsync<TableEntity>(identity.Value, LinkRowKey, cancellationToken: cancellationToken);
-        if (!link.HasValue)
-        {
-            return null;
-        }
-
-        return await GetAsync(link.Value!.GetString("ProfileKey"), cancellationToken);
+        return await LinkedProfileKeyAsync(identity, cancellationToken) is { } profileKey ? await GetAsync(profileKey, cancellationToken) : null;
     }
 
     /// <summary>A profile by key, following merge forwards; null when absent.</summary>
@@ -97,14 +96,41 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
         }
     }
 
+    /// <summary>
+    /// Starts the profile of an identity linked nowhere yet: its link and the profile (made by <paramref name="change"/>)
+    /// in one transaction, one request for what is most often a new identity. False, and nothing written, when the
+    /// identity is linked already or its profile row exists.
+    /// </summary>
+    public async Task<bool> TryStartAsync(IdentityKey identity, Action<ProfileDocument> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var profile = new ProfileDocument { ProfileKey = identity.Value };
+        change(profile);
+        var entity = ToEntity(profile);
+        try
+        {
+            var response = await storage.Profiles.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, LinkEntity(identity, identity.Value)),
+                    new TableTransactionAction(TableTransactionActionType.Add, entity),
+                ],
+                cancellationToken);
+            _written.Set(profile.ProfileKey, (ChunkedJson.Read(entity, "Document"), response.Value[1].Headers.ETag));
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Forgets the profile versions this process wrote (after another process changed or erased them).</summary>
     public void ForgetCache() => _written.Clear();
 
     /// <summary>Points an identity at a profile.</summary>
     public async Task LinkAsync(IdentityKey identity, string profileKey, CancellationToken cancellationToken = default)
     {
-        var entity = new TableEntity(identity.Value, LinkRowKey) { ["ProfileKey"] = profileKey };
-        await storage.IdentityLinks.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        await storage.Profiles.UpsertEntityAsync(LinkEntity(identity, profileKey), TableUpdateMode.Replace, cancellationToken);
     }
 
     /// <summary>
@@ -115,7 +141,7 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
     {
         try
         {
-            await storage.IdentityLinks.AddEntityAsync(new TableEntity(identity.Value, LinkRowKey) { ["ProfileKey"] = profileKey }, cancellationToken);
+            await storage.Profiles.AddEntityAsync(LinkEntity(identity, profileKey), cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -127,7 +153,7 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
     /// <summary>The profile key an identity is linked to, without reading the profile.</summary>
     public async Task<string?> LinkedProfileKeyAsync(IdentityKey identity, CancellationToken cancellationToken = default)
     {
-        var link = await storage.IdentityLinks.GetEntityIfExistsAsync<TableEntity>(identity.Value, LinkRowKey, cancellationToken: cancellationToken);
+        var link = await storage.Profiles.GetEntityIfExistsAsync<TableEntity>(identity.Value, LinkRowKey, cancellationToken: cancellationToken);
         return link.HasValue ? link.Value!.GetString("ProfileKey") : null;
     }
 
@@ -151,6 +177,11 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
 
     /// <summary>The row key of profile rows.</summary>
     internal const string ProfileRow = ProfileRowKey;
+
+    /// <summary>The row key of identity link rows.</summary>
+    internal const string LinkRow = LinkRowKey;
+
+    private static TableEntity LinkEntity(IdentityKey identity, string profileKey) => new(identity.Value, LinkRowKey) { ["ProfileKey"] = profileKey };
 
     private static TableEntity ToEntity(ProfileDocument profile)
     {

@@ -12,11 +12,11 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Events, and per identity its activity row. PartitionKey = pseudonymous identity key.</summary>
     public TableClient Events { get; } = tables.GetTableClient("events");
 
-    /// <summary>Profiles. PartitionKey = profile key.</summary>
+    /// <summary>
+    /// Profiles (PartitionKey = profile key, RowKey <c>profile</c>) and identity → profile links (PartitionKey =
+    /// identity key, RowKey <c>link</c>): a new profile and its own identity's link go in one transaction.
+    /// </summary>
     public TableClient Profiles { get; } = tables.GetTableClient("profiles");
-
-    /// <summary>Identity → profile links. PartitionKey = identity key.</summary>
-    public TableClient IdentityLinks { get; } = tables.GetTableClient("identitylinks");
 
     /// <summary>The consent ledger: PartitionKey = subject key, RowKey = inverted sequence (newest first). Append-only.</summary>
     public TableClient Consents { get; } = tables.GetTableClient("consents");
@@ -107,7 +107,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, IdentityLinks, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends })
+        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -147,12 +147,14 @@ public sealed partial class SubjectRights(
         foreach (var key in keys)
         {
             eventRows += await DeletePartitionAsync(storage.Events, key, cancellationToken);
-            links += await DeletePartitionAsync(storage.IdentityLinks, key, cancellationToken);
         }
 
-        foreach (var profileKey in profileKeys)
+        // Identity links and profiles share a table (a profile's key is one of its identities' keys).
+        foreach (var key in keys.Union(profileKeys, StringComparer.Ordinal))
         {
-            profileRows += await DeletePartitionAsync(storage.Profiles, profileKey, cancellationToken);
+            var (linkRows, profileRowsOfKey) = await DeleteProfilePartitionAsync(key, cancellationToken);
+            links += linkRows;
+            profileRows += profileRowsOfKey;
         }
 
         consentRecords += await DeletePartitionAsync(storage.Consents, ConsentKey(id), cancellationToken);
@@ -223,6 +225,18 @@ public sealed partial class SubjectRights(
         }
 
         return (identities.Distinct(StringComparer.Ordinal).ToList(), profileKeys.Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    private async Task<(int Links, int Profiles)> DeleteProfilePartitionAsync(string partitionKey, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var entity in storage.Profiles.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            rows.Add(entity);
+        }
+
+        await TableRows.DeleteAsync(storage.Profiles, rows, cancellationToken);
+        return (rows.Count(r => r.RowKey == ProfileStore.LinkRow), rows.Count(r => r.RowKey == ProfileStore.ProfileRow));
     }
 
     private static async Task<int> DeletePartitionAsync(TableClient table, string partitionKey, CancellationToken cancellationToken)

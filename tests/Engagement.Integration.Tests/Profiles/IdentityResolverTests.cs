@@ -258,5 +258,54 @@ public sealed class IdentityResolverTests(AzuriteFixture azurite)
         Assert.Equal(1, profile.AdCampaigns["zima"].Clicks);
     }
 
+    [Fact]
+    public async Task AUserAnotherHostStartedIsFoundWhenThisHostTakesItForNew()
+    {
+        var userId = UniqueId.New("user");
+        var anonymousId = UniqueId.New("anon");
+        await Ingestion.HandleAsync([EventBuilder.Identify("""{"email":"ivo@example.cz"}""").ForUser(userId).AtMinute(0).Build()]);
+        // A second host with empty caches meets the same user logging in on a new device.
+        await using var otherHost = await azurite.CreateServicesAsync();
+
+        await otherHost.Get<IngestionHandler>().HandleAsync(
+        [
+            EventBuilder.Page("https://www.example.cz/ucet").ForAnonymous(anonymousId).AtMinute(5).Build(),
+            EventBuilder.Identify("""{"city":"Olomouc"}""").ForUser(userId).ForAnonymous(anonymousId).AtMinute(6).Build(),
+        ]);
+
+        var profile = (await Profiles.GetAsync(anonymousId))!;
+        Assert.Equal(userId, profile.UserId);
+        Assert.Equal([anonymousId], profile.AnonymousIds);
+        Assert.Equal("ivo@example.cz", Text(profile.Traits["email"]));
+        Assert.Equal("Olomouc", Text(profile.Traits["city"]));
+        Assert.Equal(3, profile.EventCount);
+    }
+
+    [Fact]
+    public async Task ALoginOfAUserMergedIntoAnotherJoinsTheSurvivingProfileEvenOnAHostThatTookItForNew()
+    {
+        var oldId = UniqueId.New("crm-old");
+        var newId = UniqueId.New("crm-new");
+        var anonymousId = UniqueId.New("anon");
+        await Ingestion.HandleAsync([EventBuilder.Identify("""{"email":"old@example.cz"}""").ForUser(oldId).AtMinute(0).Build()]);
+        await Ingestion.HandleAsync([EventBuilder.Identify("""{"email":"new@example.cz"}""").ForUser(newId).AtMinute(1).Build()]);
+        await Ingestion.HandleAsync([EventBuilder.Alias(oldId, newId).AtMinute(2).Build()]);
+        await using var otherHost = await azurite.CreateServicesAsync();
+
+        await otherHost.Get<IngestionHandler>().HandleAsync(
+        [
+            EventBuilder.Page("https://www.example.cz/kosik").ForAnonymous(anonymousId).AtMinute(10).Build(),
+            EventBuilder.Identify("""{"city":"Zlín"}""").ForUser(oldId).ForAnonymous(anonymousId).AtMinute(11).Build(),
+        ]);
+
+        var byDevice = (await Profiles.GetAsync(anonymousId))!;
+        var survivor = (await Profiles.GetAsync(newId))!;
+        Assert.Equal(survivor.ProfileKey, byDevice.ProfileKey);
+        Assert.Equal(survivor.ProfileKey, (await Profiles.GetAsync(oldId))!.ProfileKey);
+        Assert.Contains(anonymousId, survivor.AnonymousIds);
+        Assert.Equal("Zlín", Text(survivor.Traits["city"]));
+        Assert.Equal("new@example.cz", Text(survivor.Traits["email"]));
+    }
+
     private static string? Text(object? trait) => ((JsonElement)trait!).GetString();
 }

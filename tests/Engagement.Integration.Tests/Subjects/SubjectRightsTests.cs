@@ -51,7 +51,6 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
         foreach (var key in new[] { keys.KeyOf(IdentityRef.User(userId)).Value, keys.KeyOf(IdentityRef.Anonymous(anonymousId)).Value })
         {
             Assert.Empty(await storage.Events.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
-            Assert.Empty(await storage.IdentityLinks.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.Profiles.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.Consents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());
             Assert.Empty(await storage.ConsentRequests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}")).ToListAsync());

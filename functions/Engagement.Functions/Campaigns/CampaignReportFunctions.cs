@@ -15,7 +15,7 @@ namespace Engagement.Functions.Campaigns;
 /// </summary>
 public sealed class CampaignReportFunctions(CampaignReportHttp reports, IOptions<AdminOptions> admin)
 {
-    [Function("CampaignReport")]
+    [Function("CampaignFiguresReport")]
     public async Task<IActionResult> ReportAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "api/campaigns/{id}/report")] HttpRequest req, string id) =>
         await AdminCall.ReplyAsync(req, admin.Value, async () => await reports.ReportAsync(id, req.Query["metric"], req.HttpContext.RequestAborted));
 

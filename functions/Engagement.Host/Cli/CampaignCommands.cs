@@ -31,7 +31,7 @@ internal static class CampaignCommands
             await using var services = await context.CreateServicesAsync(cancellationToken);
             var id = parse.GetValue(campaign)!;
             CampaignReportHttp.TryMetric(parse.GetValue(metric), out var compared);
-            if (await services.GetRequiredService<CampaignReports>().ReportAsync(id, compared, cancellationToken: cancellationToken) is not { } found)
+            if (await services.GetRequiredService<CampaignFigures>().ReportAsync(id, compared, cancellationToken: cancellationToken) is not { } found)
             {
                 throw new CommandLineException($"nothing was sent, tracked or reported for campaign \"{id}\"");
             }
@@ -49,7 +49,7 @@ internal static class CampaignCommands
         return new Command("campaigns", "Campaigns.") { report };
     }
 
-    private static void Write(CampaignReport report)
+    private static void Write(CampaignFiguresReport report)
     {
         AnsiConsole.MarkupLine($"[bold]Campaign {Markup.Escape(report.CampaignId)}[/]");
         // One column per step and variant, figures down the side: a campaign has few variants and many figures.
@@ -71,8 +71,8 @@ internal static class CampaignCommands
 
         var metric = report.Metric switch
         {
-            AbMetric.Opens => "open rate",
-            AbMetric.Clicks => "click-through rate",
+            AbTestMetric.Opens => "open rate",
+            AbTestMetric.Clicks => "click-through rate",
             _ => "conversion rate",
         };
         if (report.Comparisons.Count == 0)
@@ -94,7 +94,7 @@ internal static class CampaignCommands
         }
     }
 
-    private static readonly (string Figure, Func<MessageCounts, CampaignRates, string> Value)[] Figures =
+    private static readonly (string Figure, Func<MessageCounts, EngagementRates, string> Value)[] Figures =
     [
         ("sent", (c, _) => N(c.Sent)),
         ("delivered", (c, _) => N(c.Delivered)),

@@ -1,16 +1,5 @@
 namespace Engagement.Core.Campaigns;
 
-/// <summary>The rate an A/B test compares, each per delivered message.</summary>
-public enum AbMetric
-{
-    /// <summary>Unique opens per delivered message (the open rate).</summary>
-    Opens,
-    /// <summary>Unique clicks per delivered message (the click-through rate).</summary>
-    Clicks,
-    /// <summary>Messages with a credited conversion per delivered message.</summary>
-    Conversions,
-}
-
 /// <summary>What an A/B comparison concluded.</summary>
 public enum AbVerdict
 {
@@ -80,17 +69,18 @@ public sealed record MessageCounts(
 
     /// <summary>The sum of two counts.</summary>
     public static MessageCounts Add(MessageCounts a, MessageCounts b) => a + b;
-}
 
-/// <summary>The rates of a set of campaign messages; null where the denominator is zero.</summary>
-/// <param name="OpenRate">Unique opens / delivered (OR).</param>
-/// <param name="ClickRate">Unique clicks / delivered (CTR).</param>
-/// <param name="ClickToOpenRate">Unique clicks / unique opens (CTOR).</param>
-/// <param name="BounceRate">Bounced (hard and soft) / sent.</param>
-/// <param name="UnsubscribeRate">Unsubscribes / delivered.</param>
-/// <param name="ComplaintRate">Complaints / delivered.</param>
-/// <param name="ConversionRate">Converted messages / delivered.</param>
-public sealed record CampaignRates(double? OpenRate, double? ClickRate, double? ClickToOpenRate, double? BounceRate, double? UnsubscribeRate, double? ComplaintRate, double? ConversionRate);
+    /// <summary>These counts as the campaign's report model counts them (bounces hard and soft together; opens, clicks and converters at most delivered).</summary>
+    public EngagementCounts ToEngagementCounts()
+    {
+        var delivered = Delivered;
+        return new EngagementCounts(Sent, delivered, Math.Min(UniqueOpens, delivered), Math.Min(UniqueClicks, delivered), Bounced, Unsubscribes, Complaints,
+            Conversions, Math.Min(ConvertedMessages, delivered), Revenue);
+    }
+
+    /// <summary>OR, CTR, CTOR, bounce, unsubscribe, complaint and conversion rates (<see cref="EngagementRates"/>), null where nothing divides.</summary>
+    public EngagementRates Rates() => EngagementRates.Of(ToEngagementCounts());
+}
 
 /// <summary>One variant against the control on one metric.</summary>
 /// <param name="Control">The control variant (the first).</param>
@@ -102,40 +92,27 @@ public sealed record CampaignRates(double? OpenRate, double? ClickRate, double? 
 /// <param name="Confidence">1 − p; null without data.</param>
 /// <param name="Lift">(variant − control) / control; null when the control's rate is 0 or unknown.</param>
 /// <param name="Verdict">Better, worse, inconclusive at the asked confidence, or not enough data.</param>
-public sealed record VariantComparison(string Control, string Variant, AbMetric Metric, double? ControlRate, double? VariantRate, double? PValue, double? Confidence, double? Lift, AbVerdict Verdict);
+public sealed record VariantComparison(string Control, string Variant, AbTestMetric Metric, double? ControlRate, double? VariantRate, double? PValue, double? Confidence, double? Lift, AbVerdict Verdict);
 
 /// <summary>
-/// The usual e-mail campaign metrics from counted outcomes, zero-safe, and the A/B comparison of a variant with the
-/// control by the two-proportion z-test (<see cref="TwoProportionTest"/>).
+/// The A/B comparison of a campaign report: each variant against the control by the two-proportion z-test
+/// (<see cref="TwoProportionTest"/>) at one confidence level. The campaign's own choice of a winner
+/// (<see cref="AbTestDecision"/>) adds a minimum sample and shares the confidence over the challengers; this one only
+/// reports what the figures say.
 /// </summary>
 public static class CampaignMetrics
 {
     /// <summary>The confidence a difference needs to be called a winner or a loser.</summary>
     public const double DefaultConfidenceLevel = 0.95;
 
-    /// <summary>The rates of <paramref name="counts"/>.</summary>
-    public static CampaignRates Rates(MessageCounts counts)
-    {
-        ArgumentNullException.ThrowIfNull(counts);
-        var delivered = counts.Delivered;
-        return new CampaignRates(
-            Ratio(counts.UniqueOpens, delivered),
-            Ratio(counts.UniqueClicks, delivered),
-            Ratio(counts.UniqueClicks, counts.UniqueOpens),
-            Ratio(counts.Bounced, counts.Sent),
-            Ratio(counts.Unsubscribes, delivered),
-            Ratio(counts.Complaints, delivered),
-            Ratio(counts.ConvertedMessages, delivered));
-    }
-
     /// <summary>How many delivered messages of <paramref name="counts"/> succeeded on <paramref name="metric"/>.</summary>
-    public static long Successes(MessageCounts counts, AbMetric metric)
+    public static long Successes(MessageCounts counts, AbTestMetric metric)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var successes = metric switch
         {
-            AbMetric.Opens => counts.UniqueOpens,
-            AbMetric.Clicks => counts.UniqueClicks,
+            AbTestMetric.Opens => counts.UniqueOpens,
+            AbTestMetric.Clicks => counts.UniqueClicks,
             _ => counts.ConvertedMessages,
         };
         // Engagement reported for messages whose delivery report called them undelivered cannot lift the rate past 1.
@@ -143,7 +120,7 @@ public static class CampaignMetrics
     }
 
     /// <summary>Compares <paramref name="variant"/> with <paramref name="control"/> on <paramref name="metric"/>.</summary>
-    public static VariantComparison Compare(string control, MessageCounts controlCounts, string variant, MessageCounts variantCounts, AbMetric metric, double confidenceLevel = DefaultConfidenceLevel)
+    public static VariantComparison Compare(string control, MessageCounts controlCounts, string variant, MessageCounts variantCounts, AbTestMetric metric, double confidenceLevel = DefaultConfidenceLevel)
     {
         ArgumentNullException.ThrowIfNull(controlCounts);
         ArgumentNullException.ThrowIfNull(variantCounts);
@@ -156,7 +133,7 @@ public static class CampaignMetrics
         var (controlSuccesses, variantSuccesses) = (Successes(controlCounts, metric), Successes(variantCounts, metric));
         if (controlTrials == 0 || variantTrials == 0)
         {
-            return new VariantComparison(control, variant, metric, Ratio(controlSuccesses, controlTrials), Ratio(variantSuccesses, variantTrials), null, null, null, AbVerdict.NotEnoughData);
+            return new VariantComparison(control, variant, metric, EngagementRates.Rate(controlSuccesses, controlTrials), EngagementRates.Rate(variantSuccesses, variantTrials), null, null, null, AbVerdict.NotEnoughData);
         }
 
         var test = TwoProportionTest.Compare(controlSuccesses, controlTrials, variantSuccesses, variantTrials);
@@ -165,6 +142,4 @@ public static class CampaignMetrics
             : test.RateB > test.RateA ? AbVerdict.Better : AbVerdict.Worse;
         return new VariantComparison(control, variant, metric, test.RateA, test.RateB, test.PValue, test.Confidence, test.RelativeLift, verdict);
     }
-
-    private static double? Ratio(long numerator, long denominator) => denominator <= 0 ? null : (double)numerator / denominator;
 }

@@ -6,7 +6,7 @@ namespace Engagement.Infrastructure.Campaigns;
 
 /// <summary>
 /// The picture of a campaign's report: open rate, click-through rate and click-to-open rate side by side per variant,
-/// and, when anything was opened, first opens and clicks over time beneath. Drawn from a <see cref="CampaignReport"/>,
+/// and, when anything was opened, first opens and clicks over time beneath. Drawn from a <see cref="CampaignFiguresReport"/>,
 /// so the chart, the JSON answer and the command line's table always show the same figures.
 /// </summary>
 public static class CampaignReportChart
@@ -17,7 +17,7 @@ public static class CampaignReportChart
     /// <summary>The chart's default height in pixels.</summary>
     public const int DefaultHeight = 700;
 
-    private static readonly (string Name, Color Color, Func<CampaignRates, double?> Rate)[] Series =
+    private static readonly (string Name, Color Color, Func<EngagementRates, double?> Rate)[] Series =
     [
         ("open rate", Colors.SteelBlue, r => r.OpenRate),
         ("click-through rate", Colors.DarkOrange, r => r.ClickRate),
@@ -28,7 +28,7 @@ public static class CampaignReportChart
     /// <param name="report">The campaign's report.</param>
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
-    public static byte[] Png(CampaignReport report, int width = DefaultWidth, int height = DefaultHeight)
+    public static byte[] Png(CampaignFiguresReport report, int width = DefaultWidth, int height = DefaultHeight)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 300);
@@ -44,7 +44,7 @@ public static class CampaignReportChart
         return multiplot.Render(width, height).GetImageBytes(ImageFormat.Png);
     }
 
-    private static void DrawRates(Plot plot, CampaignReport report)
+    private static void DrawRates(Plot plot, CampaignFiguresReport report)
     {
         var variants = report.Variants;
         var bars = new List<Bar>();
@@ -83,7 +83,7 @@ public static class CampaignReportChart
         plot.ShowLegend(Alignment.UpperCenter);
     }
 
-    private static void DrawOverTime(Plot plot, CampaignReport report)
+    private static void DrawOverTime(Plot plot, CampaignFiguresReport report)
     {
         var periods = report.OverTime;
         var xs = periods.Select(p => p.From.UtcDateTime.ToOADate()).ToArray();
@@ -108,7 +108,7 @@ public static class CampaignReportChart
         plot.ShowLegend(Alignment.UpperRight);
     }
 
-    private static string VariantLabel(CampaignReport report, VariantFigures variant)
+    private static string VariantLabel(CampaignFiguresReport report, VariantFigures variant)
     {
         var name = variant.Variant.Length == 0 ? "(none)" : variant.Variant;
         var delivered = string.Create(CultureInfo.InvariantCulture, $"{variant.Counts.Delivered:N0} delivered");

@@ -8,13 +8,13 @@ namespace Engagement.Infrastructure.Campaigns;
 /// JSON, and <c>GET /api/campaigns/{id}/report.png</c>, the chart. Both take <c>?metric=opens|clicks|conversions</c>
 /// (default clicks): the rate the variants are compared on.
 /// </summary>
-public sealed class CampaignReportHttp(CampaignReports reports)
+public sealed class CampaignReportHttp(CampaignFigures reports)
 {
     /// <summary><c>GET /api/campaigns/{id}/report</c>.</summary>
     public async Task<ReplyShape> ReportAsync(string campaignId, string? metric, CancellationToken cancellationToken = default)
     {
         var (report, refusal) = await ReadAsync(campaignId, metric, cancellationToken);
-        return refusal ?? ReplyShape.Json(200, report!, ApiJson.TypeInfo<CampaignReport>());
+        return refusal ?? ReplyShape.Json(200, report!, ApiJson.TypeInfo<CampaignFiguresReport>());
     }
 
     /// <summary><c>GET /api/campaigns/{id}/report.png</c>.</summary>
@@ -25,14 +25,14 @@ public sealed class CampaignReportHttp(CampaignReports reports)
     }
 
     /// <summary>Reads <c>opens</c>, <c>clicks</c> or <c>conversions</c> (any case); clicks when none is given.</summary>
-    public static bool TryMetric(string? text, out AbMetric metric)
+    public static bool TryMetric(string? text, out AbTestMetric metric)
     {
-        metric = AbMetric.Clicks;
+        metric = AbTestMetric.Clicks;
         return string.IsNullOrWhiteSpace(text)
             || (text.Trim().All(char.IsAsciiLetter) && Enum.TryParse(text.Trim(), ignoreCase: true, out metric));
     }
 
-    private async Task<(CampaignReport? Report, ReplyShape? Refusal)> ReadAsync(string campaignId, string? metricText, CancellationToken cancellationToken)
+    private async Task<(CampaignFiguresReport? Report, ReplyShape? Refusal)> ReadAsync(string campaignId, string? metricText, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(campaignId) || campaignId.Length > 256)
         {

@@ -150,10 +150,14 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
     }
 
     /// <summary>Every counted open and click of <paramref name="campaignId"/> and the conversions credited to its messages.</summary>
-    public async Task<CampaignTrackingFacts> FactsAsync(string campaignId, CancellationToken cancellationToken = default)
+    /// <param name="campaignId">The campaign.</param>
+    /// <param name="conversion">The conversion event and attribution window; null: <c>Campaigns:ConversionEvent</c> and <c>AttributionWindow</c>.</param>
+    /// <param name="asOf">Only what happened up to this time; null: everything.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<CampaignTrackingFacts> FactsAsync(string campaignId, (string Event, TimeSpan Window)? conversion = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
-        var rows = await RowsAsync(campaignId, cancellationToken);
+        var rows = (await RowsAsync(campaignId, cancellationToken)).Where(r => asOf is null || r.GetDateTimeOffset("At") <= asOf).ToList();
         var engagement = rows
             .Where(r => IsEngagement(r) && r.GetString("Reason") is null && r.GetDateTimeOffset("At") is not null)
             .Select(r =>
@@ -163,8 +167,9 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
                     r.RowKey.StartsWith(ClickPrefix + "~", StringComparison.Ordinal) ? EngagementKind.Click : EngagementKind.Open, r.GetDateTimeOffset("At")!.Value);
             })
             .ToList();
-        var (attributed, revenue) = await CreditAsync(rows, cancellationToken);
+        var (attributed, revenue) = await CreditAsync(rows, conversion, cancellationToken);
         var conversions = attributed
+            .Where(a => asOf is null || a.Conversion.At <= asOf)
             .Select(a => new CreditedConversion(StepOf(null, a.Click.MessageId), a.Click.Variant, a.Click.MessageId, a.Conversion.EventId, a.Conversion.At,
                 revenue.GetValueOrDefault((a.Conversion.SubjectKey, a.Conversion.EventId))))
             .ToList();
@@ -176,7 +181,7 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
         var rows = (await RowsAsync(campaignId, cancellationToken)).Where(IsEngagement).ToList();
-        var (attributed, _) = await CreditAsync(rows, cancellationToken);
+        var (attributed, _) = await CreditAsync(rows, null, cancellationToken);
         var variants = rows.GroupBy(r => r.GetString("Variant") ?? string.Empty, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var counted = g.Where(r => r.GetString("Reason") is null).ToList();
@@ -202,14 +207,16 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
     /// The conversions credited to the campaign's counted clicks (the conversion events in each clicker's events within
     /// the window), and each conversion event's revenue by subject and event id.
     /// </summary>
-    private async Task<(IReadOnlyList<AttributedConversion> Credited, Dictionary<(string, string), decimal> Revenue)> CreditAsync(List<TableEntity> rows, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<AttributedConversion> Credited, Dictionary<(string, string), decimal> Revenue)> CreditAsync(
+        List<TableEntity> rows, (string Event, TimeSpan Window)? conversion, CancellationToken cancellationToken)
     {
         var clicks = rows
             .Where(r => r.RowKey.StartsWith(ClickPrefix + "~", StringComparison.Ordinal) && r.GetString("Reason") is null && r.GetDateTimeOffset("At") is not null)
             .Select(r => new CountedClick(r.GetString("SubjectKey") ?? string.Empty, MessageKey(r), r.GetString("Variant") ?? string.Empty, r.GetDateTimeOffset("At")!.Value))
             .Where(c => c.SubjectKey.Length > 0)
             .ToList();
-        var window = options.Value.AttributionWindow;
+        var window = conversion?.Window ?? options.Value.AttributionWindow;
+        var conversionEvent = conversion?.Event ?? options.Value.ConversionEvent;
         var conversions = new List<Conversion>();
         var revenue = new Dictionary<(string, string), decimal>();
         // The subject key is the keyed hash of the user id: the same key the user's events are partitioned by.
@@ -218,7 +225,7 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
             var from = subject.Min(c => c.At);
             var to = subject.Max(c => c.At) + window;
             var filter = TableClient.CreateQueryFilter(
-                $"PartitionKey eq {subject.Key} and Kind eq {"track"} and Name eq {options.Value.ConversionEvent} and OccurredAt ge {from} and OccurredAt le {to}");
+                $"PartitionKey eq {subject.Key} and Kind eq {"track"} and Name eq {conversionEvent} and OccurredAt ge {from} and OccurredAt le {to}");
             await foreach (var ev in storage.Events.QueryAsync<TableEntity>(filter, select: ["RowKey", "MessageId", "OccurredAt", "Properties"], cancellationToken: cancellationToken))
             {
                 var eventId = ev.GetString("MessageId") ?? ev.RowKey;

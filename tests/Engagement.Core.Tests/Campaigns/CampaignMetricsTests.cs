@@ -10,7 +10,7 @@ public sealed class CampaignMetricsTests
     [Fact]
     public void RatesDivideByDeliveredExceptClickToOpenAndBounceRate()
     {
-        var rates = CampaignMetrics.Rates(Counts(100, opens: 30, clicks: 6, hard: 5, soft: 5) with { Unsubscribes = 9, Complaints = 1 });
+        var rates = (Counts(100, opens: 30, clicks: 6, hard: 5, soft: 5) with { Unsubscribes = 9, Complaints = 1 }).Rates();
 
         Assert.Equal(30.0 / 90, rates.OpenRate!.Value, 9);
         Assert.Equal(6.0 / 90, rates.ClickRate!.Value, 9);
@@ -23,10 +23,10 @@ public sealed class CampaignMetricsTests
     [Fact]
     public void NothingSentOrNothingOpenedLeavesTheRatesThatWouldDivideByZeroEmpty()
     {
-        var none = CampaignMetrics.Rates(MessageCounts.Zero);
-        var unopened = CampaignMetrics.Rates(Counts(10));
+        var none = MessageCounts.Zero.Rates();
+        var unopened = Counts(10).Rates();
 
-        Assert.Equal(new CampaignRates(null, null, null, null, null, null, null), none);
+        Assert.Equal(new EngagementRates(null, null, null, null, null, null, null, null), none);
         Assert.Equal(0.0, unopened.OpenRate);
         Assert.Null(unopened.ClickToOpenRate);
     }
@@ -36,9 +36,17 @@ public sealed class CampaignMetricsTests
         Assert.Equal(0, Counts(1, hard: 3).Delivered);
 
     [Fact]
+    public void AsTheReportModelCountsThemBouncesAreOneFigureAndNothingExceedsDelivered()
+    {
+        var counts = (Counts(10, opens: 9, clicks: 9, hard: 1, soft: 1, converted: 9) with { Suppressed = 1, Revenue = 12.5m }).ToEngagementCounts();
+
+        Assert.Equal(new EngagementCounts(Sent: 10, Delivered: 7, UniqueOpens: 7, UniqueClicks: 7, Bounces: 2, Conversions: 9, Converters: 7, Revenue: 12.5m), counts);
+    }
+
+    [Fact]
     public void AClearlyHigherClickRateIsBetterWithItsLiftAndConfidence()
     {
-        var comparison = CampaignMetrics.Compare("a", Counts(2_000, clicks: 400), "b", Counts(2_000, clicks: 500), AbMetric.Clicks);
+        var comparison = CampaignMetrics.Compare("a", Counts(2_000, clicks: 400), "b", Counts(2_000, clicks: 500), AbTestMetric.Clicks);
 
         Assert.Equal(AbVerdict.Better, comparison.Verdict);
         Assert.Equal(0.25, comparison.Lift!.Value, 6);
@@ -48,14 +56,14 @@ public sealed class CampaignMetricsTests
     [Fact]
     public void ALowerRateIsWorseAndASmallDifferenceIsInconclusive()
     {
-        Assert.Equal(AbVerdict.Worse, CampaignMetrics.Compare("a", Counts(2_000, opens: 500), "b", Counts(2_000, opens: 400), AbMetric.Opens).Verdict);
-        Assert.Equal(AbVerdict.Inconclusive, CampaignMetrics.Compare("a", Counts(200, opens: 40), "b", Counts(200, opens: 44), AbMetric.Opens).Verdict);
+        Assert.Equal(AbVerdict.Worse, CampaignMetrics.Compare("a", Counts(2_000, opens: 500), "b", Counts(2_000, opens: 400), AbTestMetric.Opens).Verdict);
+        Assert.Equal(AbVerdict.Inconclusive, CampaignMetrics.Compare("a", Counts(200, opens: 40), "b", Counts(200, opens: 44), AbTestMetric.Opens).Verdict);
     }
 
     [Fact]
     public void ASideWithoutDeliveredMessagesIsNotEnoughData()
     {
-        var comparison = CampaignMetrics.Compare("a", Counts(10, hard: 10), "b", Counts(10, converted: 2), AbMetric.Conversions);
+        var comparison = CampaignMetrics.Compare("a", Counts(10, hard: 10), "b", Counts(10, converted: 2), AbTestMetric.Conversions);
 
         Assert.Equal(AbVerdict.NotEnoughData, comparison.Verdict);
         Assert.Null(comparison.PValue);

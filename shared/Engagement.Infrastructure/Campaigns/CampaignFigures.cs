@@ -7,7 +7,7 @@ namespace Engagement.Infrastructure.Campaigns;
 /// <param name="Variant">The variant.</param>
 /// <param name="Counts">What its messages did.</param>
 /// <param name="Rates">Its rates.</param>
-public sealed record VariantFigures(string Variant, MessageCounts Counts, CampaignRates Rates);
+public sealed record VariantFigures(string Variant, MessageCounts Counts, EngagementRates Rates);
 
 /// <summary>The figures of one step of a campaign (test, main, reminder, …).</summary>
 /// <param name="Step">The step ("" for opens and clicks of messages whose id names no step).</param>
@@ -15,11 +15,11 @@ public sealed record VariantFigures(string Variant, MessageCounts Counts, Campai
 /// <param name="Total">All variants together.</param>
 /// <param name="Rates">The rates of all variants together.</param>
 /// <param name="Comparisons">Each variant against the first (the control), when the step has more than one.</param>
-public sealed record StepFigures(string Step, IReadOnlyList<VariantFigures> Variants, MessageCounts Total, CampaignRates Rates, IReadOnlyList<VariantComparison> Comparisons);
+public sealed record StepFigures(string Step, IReadOnlyList<VariantFigures> Variants, MessageCounts Total, EngagementRates Rates, IReadOnlyList<VariantComparison> Comparisons);
 
 /// <summary>
 /// First opens and first clicks of messages within one hour (UTC), or one day when engagement spans more than
-/// <see cref="CampaignReports.HourlyLimit"/>: how engagement came in over time.
+/// <see cref="CampaignFigures.HourlyLimit"/>: how engagement came in over time.
 /// </summary>
 /// <param name="From">The start of the hour (or day).</param>
 /// <param name="Length">An hour or a day.</param>
@@ -43,17 +43,17 @@ public sealed record LedgerSummary(long Claimed, long Failed, IReadOnlyDictionar
 /// <param name="Variants">Per variant, all steps together, by name; the first is the control.</param>
 /// <param name="Comparisons">Each variant against the control, all steps together.</param>
 /// <param name="Steps">Per step, by name.</param>
-/// <param name="OverTime">First opens and clicks per hour (per day past <see cref="CampaignReports.HourlyLimit"/>), from the first to the last with any.</param>
+/// <param name="OverTime">First opens and clicks per hour (per day past <see cref="CampaignFigures.HourlyLimit"/>), from the first to the last with any.</param>
 /// <param name="Ledger">Claims, failures and exclusions of the send ledger.</param>
 /// <param name="ConversionEvent">The track event counted as a conversion.</param>
 /// <param name="AttributionWindow">How long after a click a conversion is credited.</param>
-public sealed record CampaignReport(
+public sealed record CampaignFiguresReport(
     string CampaignId,
     DateTimeOffset GeneratedAt,
-    AbMetric Metric,
+    AbTestMetric Metric,
     double ConfidenceLevel,
     MessageCounts Total,
-    CampaignRates Rates,
+    EngagementRates Rates,
     IReadOnlyList<VariantFigures> Variants,
     IReadOnlyList<VariantComparison> Comparisons,
     IReadOnlyList<StepFigures> Steps,
@@ -69,23 +69,81 @@ public sealed record CampaignReport(
 /// variant compared with the control. Every count counts messages: a message opened twice, by our pixel and in the
 /// relay's report, is one open; a message's delivery outcome is its latest report.
 /// </summary>
-public sealed class CampaignReports(CampaignSendLedger ledger, CampaignTracking tracking, EmailDeliveryEvents deliveries, IOptions<CampaignTrackingOptions> options, TimeProvider clock)
+public sealed class CampaignFigures(CampaignSendLedger ledger, CampaignTracking tracking, EmailDeliveryEvents deliveries, IOptions<CampaignTrackingOptions> options, TimeProvider clock)
 {
     /// <summary>Engagement spread over longer than this is counted per day rather than per hour.</summary>
     public static readonly TimeSpan HourlyLimit = TimeSpan.FromDays(14);
 
     /// <summary>The report of <paramref name="campaignId"/>; null when nothing was ever sent, tracked or reported for it.</summary>
-    public async Task<CampaignReport?> ReportAsync(string campaignId, AbMetric metric = AbMetric.Clicks, double confidenceLevel = CampaignMetrics.DefaultConfidenceLevel, CancellationToken cancellationToken = default)
+    public async Task<CampaignFiguresReport?> ReportAsync(string campaignId, AbTestMetric metric = AbTestMetric.Clicks, double confidenceLevel = CampaignMetrics.DefaultConfidenceLevel, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
-        var sends = await ledger.CountsAsync(campaignId, cancellationToken);
-        var events = await deliveries.OfCampaignAsync(campaignId, cancellationToken);
-        var facts = await tracking.FactsAsync(campaignId, cancellationToken);
-        if (sends.Count == 0 && events.Count == 0 && facts.Engagement.Count == 0)
+        var (sends, counts, facts) = await CountAsync(campaignId, null, null, cancellationToken);
+        if (sends.Count == 0 && counts.Count == 0)
         {
             return null;
         }
 
+        var steps = counts.GroupBy(c => c.Key.Step).OrderBy(g => g.Key, StringComparer.Ordinal).Select(step =>
+        {
+            var variants = Figures(step.Select(c => (c.Key.Variant, c.Value)));
+            var total = variants.Aggregate(MessageCounts.Zero, (sum, v) => sum + v.Counts);
+            return new StepFigures(step.Key, variants, total, total.Rates(), Compare(variants, metric, confidenceLevel));
+        }).ToList();
+        var byVariant = Figures(counts.GroupBy(c => c.Key.Variant).Select(g => (g.Key, g.Aggregate(MessageCounts.Zero, (sum, c) => sum + c.Value))));
+        var campaign = byVariant.Aggregate(MessageCounts.Zero, (sum, v) => sum + v.Counts);
+        var excluded = sends.SelectMany(s => s.Excluded).GroupBy(e => e.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
+        return new CampaignFiguresReport(
+            campaignId,
+            clock.GetUtcNow(),
+            metric,
+            confidenceLevel,
+            campaign,
+            campaign.Rates(),
+            byVariant,
+            Compare(byVariant, metric, confidenceLevel),
+            steps,
+            OverTime(facts.Engagement),
+            new LedgerSummary(sends.Sum(s => (long)s.Claimed), sends.Sum(s => (long)s.Failed), excluded),
+            options.Value.ConversionEvent,
+            options.Value.AttributionWindow);
+    }
+
+    /// <summary>
+    /// The campaign workflow's measurement (<see cref="CampaignActivities.Measure"/>): per step asked for and variant
+    /// with any send, the same counts as the report, up to <see cref="MeasureCampaign.AsOf"/>, with the campaign's own
+    /// conversion event and attribution window.
+    /// </summary>
+    public async Task<CampaignMeasurement> MeasureAsync(MeasureCampaign input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentException.ThrowIfNullOrWhiteSpace(input.CampaignId);
+        var steps = (input.Steps ?? []).ToHashSet(StringComparer.Ordinal);
+        var (_, counts, _) = await CountAsync(input.CampaignId, (input.ConversionEvent, TimeSpan.FromDays(input.AttributionDays)), input.AsOf, cancellationToken);
+        var rows = counts
+            .Where(c => steps.Contains(c.Key.Step) && c.Key.Variant.Length > 0 && c.Value.Sent > 0)
+            .OrderBy(c => c.Key.Step, StringComparer.Ordinal).ThenBy(c => c.Key.Variant, StringComparer.Ordinal)
+            .Select(c =>
+            {
+                var engagement = c.Value.ToEngagementCounts();
+                return new StepVariantMeasurement(c.Key.Step, c.Key.Variant, engagement.Sent, engagement.Delivered, engagement.UniqueOpens, engagement.UniqueClicks,
+                    engagement.Bounces, engagement.Unsubscribes, engagement.Complaints, engagement.Conversions, engagement.Converters, engagement.Revenue);
+            })
+            .ToList();
+        return new CampaignMeasurement(rows);
+    }
+
+    /// <summary>
+    /// Sends, counts per step and variant, and the tracking facts of a campaign: messages sent (the ledger), their
+    /// latest delivery outcomes, complaints, unsubscribes, counted opens and clicks and credited conversions.
+    /// </summary>
+    private async Task<(IReadOnlyList<SendCounts> Sends, Dictionary<(string Step, string Variant), MessageCounts> Counts, CampaignTrackingFacts Facts)> CountAsync(
+        string campaignId, (string Event, TimeSpan Window)? conversion, DateTimeOffset? asOf, CancellationToken cancellationToken)
+    {
+        var sends = await ledger.CountsAsync(campaignId, cancellationToken);
+        var events = (await deliveries.OfCampaignAsync(campaignId, cancellationToken)).Where(e => asOf is null || e.At <= asOf).ToList();
+        var facts = await tracking.FactsAsync(campaignId, conversion, asOf, cancellationToken);
         var counts = new Dictionary<(string Step, string Variant), MessageCounts>();
         void Add((string, string) key, MessageCounts more) => counts[key] = counts.GetValueOrDefault(key, MessageCounts.Zero) + more;
 
@@ -139,30 +197,7 @@ public sealed class CampaignReports(CampaignSendLedger ledger, CampaignTracking 
             });
         }
 
-        var steps = counts.GroupBy(c => c.Key.Step).OrderBy(g => g.Key, StringComparer.Ordinal).Select(step =>
-        {
-            var variants = Figures(step.Select(c => (c.Key.Variant, c.Value)));
-            var total = variants.Aggregate(MessageCounts.Zero, (sum, v) => sum + v.Counts);
-            return new StepFigures(step.Key, variants, total, CampaignMetrics.Rates(total), Compare(variants, metric, confidenceLevel));
-        }).ToList();
-        var byVariant = Figures(counts.GroupBy(c => c.Key.Variant).Select(g => (g.Key, g.Aggregate(MessageCounts.Zero, (sum, c) => sum + c.Value))));
-        var campaign = byVariant.Aggregate(MessageCounts.Zero, (sum, v) => sum + v.Counts);
-        var excluded = sends.SelectMany(s => s.Excluded).GroupBy(e => e.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
-        return new CampaignReport(
-            campaignId,
-            clock.GetUtcNow(),
-            metric,
-            confidenceLevel,
-            campaign,
-            CampaignMetrics.Rates(campaign),
-            byVariant,
-            Compare(byVariant, metric, confidenceLevel),
-            steps,
-            OverTime(facts.Engagement),
-            new LedgerSummary(sends.Sum(s => (long)s.Claimed), sends.Sum(s => (long)s.Failed), excluded),
-            options.Value.ConversionEvent,
-            options.Value.AttributionWindow);
+        return (sends, counts, facts);
     }
 
     private static List<VariantFigures> Figures(IEnumerable<(string Variant, MessageCounts Counts)> variants) =>
@@ -170,10 +205,10 @@ public sealed class CampaignReports(CampaignSendLedger ledger, CampaignTracking 
             // Exclusions are recorded before a variant is chosen: a variant "" with nothing in it is no variant.
             .Where(v => v.Variant.Length > 0 || v.Counts != MessageCounts.Zero)
             .OrderBy(v => v.Variant, StringComparer.Ordinal)
-            .Select(v => new VariantFigures(v.Variant, v.Counts, CampaignMetrics.Rates(v.Counts)))
+            .Select(v => new VariantFigures(v.Variant, v.Counts, v.Counts.Rates()))
             .ToList();
 
-    private static List<VariantComparison> Compare(List<VariantFigures> variants, AbMetric metric, double confidenceLevel) =>
+    private static List<VariantComparison> Compare(List<VariantFigures> variants, AbTestMetric metric, double confidenceLevel) =>
         variants.Count < 2
             ? []
             : variants.Skip(1).Select(v => CampaignMetrics.Compare(variants[0].Variant, variants[0].Counts, v.Variant, v.Counts, metric, confidenceLevel)).ToList();

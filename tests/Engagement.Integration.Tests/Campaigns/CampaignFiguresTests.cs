@@ -7,7 +7,7 @@ using Engagement.Integration.Tests.Support;
 namespace Engagement.Integration.Tests.Campaigns;
 
 [Collection(SharedAzurite.Name)]
-public sealed class CampaignReportsTests(AzuriteFixture azurite)
+public sealed class CampaignFiguresTests(AzuriteFixture azurite)
 {
     private const string Chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
     private static readonly Uri Sale = new("https://shop.example.com/sale");
@@ -91,7 +91,7 @@ public sealed class CampaignReportsTests(AzuriteFixture azurite)
         await campaign.ConvertAsync("test", "a", 5, """{"value":10}""");
         await campaign.ConvertAsync("test", "a", 5, """{"currency":"CZK"}""");
 
-        var report = (await Get<CampaignReports>().ReportAsync(campaign.Id))!;
+        var report = (await Get<CampaignFigures>().ReportAsync(campaign.Id))!;
 
         var testA = report.Steps.Single(s => s.Step == "test").Variants.Single(v => v.Variant == "a");
         Assert.Equal((10L, 7L, 1L, 1L, 1L, 1L), (testA.Counts.Sent, testA.Counts.Delivered, testA.Counts.HardBounces, testA.Counts.SoftBounces, testA.Counts.Suppressed, testA.Counts.ReportedDelivered));
@@ -145,8 +145,8 @@ public sealed class CampaignReportsTests(AzuriteFixture azurite)
             }
         }
 
-        var byClicks = (await Get<CampaignReports>().ReportAsync(campaign.Id, AbMetric.Clicks))!;
-        var byConversions = (await Get<CampaignReports>().ReportAsync(campaign.Id, AbMetric.Conversions))!;
+        var byClicks = (await Get<CampaignFigures>().ReportAsync(campaign.Id, AbTestMetric.Clicks))!;
+        var byConversions = (await Get<CampaignFigures>().ReportAsync(campaign.Id, AbTestMetric.Conversions))!;
 
         var b = byClicks.Comparisons.Single(c => c.Variant == "b");
         var c = byClicks.Comparisons.Single(c => c.Variant == "c");
@@ -157,12 +157,36 @@ public sealed class CampaignReportsTests(AzuriteFixture azurite)
         Assert.Equal(AbVerdict.Inconclusive, c.Verdict);
         Assert.True(c.Confidence < 0.95);
         Assert.Equal(byClicks.Comparisons, byClicks.Steps.Single().Comparisons);
-        Assert.All(byConversions.Comparisons, comparison => Assert.Equal((AbMetric.Conversions, AbVerdict.Inconclusive, (double?)null), (comparison.Metric, comparison.Verdict, comparison.Lift)));
+        Assert.All(byConversions.Comparisons, comparison => Assert.Equal((AbTestMetric.Conversions, AbVerdict.Inconclusive, (double?)null), (comparison.Metric, comparison.Verdict, comparison.Lift)));
+    }
+
+    [Fact]
+    public async Task TheWorkflowsMeasurementCountsTheAskedStepsUpToItsTime()
+    {
+        var campaign = NewCampaign();
+        await campaign.SendAsync("test", "a", 4);
+        await campaign.SendAsync("test", "b", 4);
+        await campaign.SendAsync("main", "a", 10);
+        await campaign.ReportAsync("test", "a", 1, "Bounced");
+        await campaign.OpenAsync("test", "a", 2);
+        await campaign.ClickAsync("test", "b", 3);
+        var figures = Get<CampaignFigures>();
+
+        var now = await figures.MeasureAsync(new MeasureCampaign(campaign.Id, ["test"], "Order Completed", 7, DateTimeOffset.UtcNow.AddMinutes(1)));
+        var earlier = await figures.MeasureAsync(new MeasureCampaign(campaign.Id, ["test"], "Order Completed", 7, DateTimeOffset.UtcNow.AddHours(-1)));
+
+        Assert.Equal(
+            [new StepVariantMeasurement("test", "a", 4, 3, 1, 0, Bounces: 1), new StepVariantMeasurement("test", "b", 4, 4, 1, 1)],
+            now.Rows);
+        Assert.Empty(now.Problems());
+        Assert.Equal(
+            [new StepVariantMeasurement("test", "a", 4, 4, 0, 0), new StepVariantMeasurement("test", "b", 4, 4, 0, 0)],
+            earlier.Rows);
     }
 
     [Fact]
     public async Task ACampaignNothingWasSentTrackedOrReportedForHasNoReport() =>
-        Assert.Null(await Get<CampaignReports>().ReportAsync(UniqueId.New("never")));
+        Assert.Null(await Get<CampaignFigures>().ReportAsync(UniqueId.New("never")));
 
     [Fact]
     public async Task TheChartIsAPng()
@@ -173,7 +197,7 @@ public sealed class CampaignReportsTests(AzuriteFixture azurite)
         await campaign.OpenAsync("test", "a", 1);
         await campaign.ClickAsync("test", "b", 2);
 
-        var png = CampaignReportChart.Png((await Get<CampaignReports>().ReportAsync(campaign.Id))!);
+        var png = CampaignReportChart.Png((await Get<CampaignFigures>().ReportAsync(campaign.Id))!);
 
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         Assert.True(png.Length > 5_000);

@@ -95,6 +95,16 @@ param campaignMaxPerDay int = 1
 @maxValue(1000)
 param campaignMaxPerWeek int = 3
 
+@description('Soft bounces of one recipient in a row (since their last delivered e-mail) that count as a hard bounce; 0: soft bounces never suppress.')
+@minValue(0)
+@maxValue(100)
+param deliverySoftBounceLimit int = 5
+
+@description('How long a bounce suppresses e-mail to the recipient, days; 0: until lifted by hand (complaints always suppress until lifted).')
+@minValue(0)
+@maxValue(3650)
+param deliveryBounceSuppressionDays int = 180
+
 @secure()
 @description('Client secret of the Entra app that sends e-mail over the Communication Services SMTP relay. Empty keeps the stored one.')
 param smtpClientSecret string = ''
@@ -186,7 +196,7 @@ param adPersonalisationDefault string = 'Denied'
 @description('The number SMS are sent from (E.164, bought in the Communication Services resource with SMS enabled); empty: SMS are not sent.')
 param smsFrom string = ''
 
-@description('Subscribe the SmsReceived function to reply SMS. Event Grid needs the function deployed first: deploy.sh sets this once the code is there.')
+@description('Subscribe the SmsReceived function to reply SMS and e-mail delivery and engagement reports. Event Grid needs the function deployed first: deploy.sh sets this once the code is there.')
 param smsEventSubscription bool = false
 
 @description('How long after a consent request SMS a reply ANO/NE still answers it (d.hh:mm:ss).')
@@ -448,6 +458,10 @@ var engagementSettings = {
   Campaigns__FrequencyCap__MaxPerWeek: string(campaignMaxPerWeek)
   Campaigns__ClaimLeaseMinutes: '15'
 
+  // E-mail delivery reports (Event Grid): when bounces suppress e-mail to a recipient, and for how long.
+  DeliveryReports__SoftBounceLimit: string(deliverySoftBounceLimit)
+  DeliveryReports__BounceSuppressionDays: string(deliveryBounceSuppressionDays)
+
   // E-mail over the Communication Services SMTP relay as the Entra app (off until smtpEntraAppId is given).
   Email__From: empty(emailFrom) ? communication.outputs.senderAddress : emailFrom
   Email__FromName: emailFromName
@@ -531,7 +545,8 @@ module functionApp 'modules/functionapp.bicep' = {
   ]
 }
 
-// Reply SMS: the system topic always, the subscription once the SmsReceived function exists (see smsevents.bicep).
+// Reply SMS and e-mail delivery and engagement reports: the system topic always, the subscription once the
+// SmsReceived function exists (see smsevents.bicep).
 module smsEvents 'modules/smsevents.bicep' = {
   name: 'smsevents'
   params: {

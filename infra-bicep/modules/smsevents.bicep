@@ -1,5 +1,8 @@
-// Reply SMS into the app: an Event Grid system topic on the Communication Services resource, and a subscription that
-// delivers Microsoft.Communication.SMSReceived events to the SmsReceived function (an EventGridTrigger).
+// Communication Services events into the app: an Event Grid system topic on the Communication Services resource, and
+// a subscription that delivers reply SMS (Microsoft.Communication.SMSReceived) and e-mail delivery and engagement
+// reports (Microsoft.Communication.EmailDeliveryReportReceived, EmailEngagementTrackingReportReceived) to the
+// SmsReceived function (an EventGridTrigger), which records each by type. The subscription keeps its first name so a
+// deployment made before e-mail events came is updated in place rather than joined by a second subscription.
 //
 // Why the function and not a StorageQueue: replies then take the same path as in every other Azure deployment of
 // Event Grid (retry with back-off for 24 hours, then dead-letter), with no queue trigger and no second copy of the
@@ -87,6 +90,8 @@ resource smsReceived 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-0
     filter: {
       includedEventTypes: [
         'Microsoft.Communication.SMSReceived'
+        'Microsoft.Communication.EmailDeliveryReportReceived'
+        'Microsoft.Communication.EmailEngagementTrackingReportReceived'
       ]
     }
     retryPolicy: {

@@ -120,6 +120,10 @@ public static class DependencyInjection
         services.AddSingleton<Campaigns.CampaignAudience>();
         services.AddSingleton<Campaigns.CampaignDelivery>();
         services.AddSingleton<Campaigns.CampaignTrackingHttp>();
+        services.AddOptions<Campaigns.DeliveryReportOptions>().BindConfiguration(Campaigns.DeliveryReportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Campaigns.EmailDeliveryEvents>();
+        services.AddSingleton<Campaigns.CampaignFigures>();
+        services.AddSingleton<Campaigns.CampaignReportHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Journeys.EventRetention>();

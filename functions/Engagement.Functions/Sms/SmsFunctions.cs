@@ -11,8 +11,9 @@ namespace Engagement.Functions.Sms;
 
 /// <summary>
 /// SMS consent: <c>POST /api/consent-requests/sms</c> (function key and admin key) sends a consent request SMS;
-/// <c>SmsReceived</c> takes Communication Services events from the Event Grid subscription (infra-bicep) and hands
-/// them to the same handler the self-hosted webhook uses; <c>POST /api/events/communication</c> is that webhook here
+/// <c>SmsReceived</c> takes Communication Services events from the Event Grid subscription (infra-bicep): received SMS,
+/// e-mail delivery reports and e-mail engagement reports, and hands them to the same handler the self-hosted webhook
+/// uses (the name stays, so the subscription deployed before e-mail events came keeps pointing at it); <c>POST /api/events/communication</c> is that webhook here
 /// too (function key and <c>?key=</c>), for an Event Grid subscription to a webhook instead of the function.
 /// </summary>
 public sealed class SmsFunctions(ConsentSmsHttp consentRequests, CommunicationEvents events, IOptions<AdminOptions> admin)
@@ -22,7 +23,7 @@ public sealed class SmsFunctions(ConsentSmsHttp consentRequests, CommunicationEv
         await AdminCall.ReplyAsync(req, admin.Value, async () => await consentRequests.SendAsync(req.Body, req.HttpContext.RequestAborted));
 
     // Bound as string (the event's JSON, Event Grid schema): the same parser as the webhook reads it. A storage
-    // fault throws, and Event Grid delivers the event again; every step is idempotent by the SMS id.
+    // fault throws, and Event Grid delivers the event again; every step is idempotent by the SMS id or the event id.
     [Function("SmsReceived")]
     public async Task ReceivedAsync([EventGridTrigger] string eventJson, CancellationToken cancellationToken) =>
         await events.HandleAsync(eventJson, cancellationToken);

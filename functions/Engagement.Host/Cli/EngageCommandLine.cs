@@ -63,6 +63,7 @@ public static class EngageCommandLine
         }
 
         root.Subcommands.Add(ConsentCommands.Create(storage));
+        root.Subcommands.Add(CampaignCommands.Create(storage));
         root.Subcommands.Add(Bench.BenchCommand.Create(storage));
         return root;
     }
@@ -89,7 +90,7 @@ public static class EngageCommandLine
             if (context.IsEmbedded)
             {
                 Console.WriteLine($"Embedded storage (Azurite) under {RepoPaths.DataDirectory}; admin key: {app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Key}");
-                Console.WriteLine($"SMS events webhook (Event Grid): {app.Urls.First()}/api/events/communication?key={app.Services.GetRequiredService<IOptions<Infrastructure.Sms.SmsOptions>>().Value.WebhookKey}");
+                Console.WriteLine($"Communication Services events webhook (SMS and e-mail, Event Grid): {app.Urls.First()}/api/events/communication?key={app.Services.GetRequiredService<IOptions<Infrastructure.Sms.SmsOptions>>().Value.WebhookKey}");
             }
 
             if (inbox is not null)

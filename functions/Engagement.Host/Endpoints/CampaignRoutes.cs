@@ -2,7 +2,10 @@ using Engagement.Infrastructure.Campaigns;
 
 namespace Engagement.Host.Endpoints;
 
-/// <summary>Campaign open and click tracking: the public pixel and click redirect (the signed token is the authority) and the engagement report (admin key).</summary>
+/// <summary>
+/// Campaign open and click tracking: the public pixel and click redirect (the signed token is the authority); the
+/// engagement report and the campaign report with its chart (admin key).
+/// </summary>
 internal static class CampaignRoutes
 {
     public static void MapCampaignTracking(this IEndpointRouteBuilder app)
@@ -11,8 +14,12 @@ internal static class CampaignRoutes
             new ReplyResult(await tracking.OpenAsync(request, file, ct)));
         app.MapMethods("/t/c/{token}", ["GET", "HEAD"], async (string token, HttpRequest request, CampaignTrackingHttp tracking, CancellationToken ct) =>
             new ReplyResult(await tracking.ClickAsync(request, token, ct)));
-        app.MapGroup("/api").AddEndpointFilter(ManagementRoutes.RequireAdminKeyAsync)
-            .MapGet("/campaigns/{id}/engagement", async (string id, CampaignTrackingHttp tracking, CancellationToken ct) =>
-                new ReplyResult(await tracking.EngagementAsync(id, ct)));
+        var admin = app.MapGroup("/api").AddEndpointFilter(ManagementRoutes.RequireAdminKeyAsync);
+        admin.MapGet("/campaigns/{id}/engagement", async (string id, CampaignTrackingHttp tracking, CancellationToken ct) =>
+            new ReplyResult(await tracking.EngagementAsync(id, ct)));
+        admin.MapGet("/campaigns/{id}/report", async (string id, HttpRequest request, CampaignReportHttp reports, CancellationToken ct) =>
+            new ReplyResult(await reports.ReportAsync(id, request.Query["metric"], ct)));
+        admin.MapGet("/campaigns/{id}/report.png", async (string id, HttpRequest request, CampaignReportHttp reports, CancellationToken ct) =>
+            new ReplyResult(await reports.ChartAsync(id, request.Query["metric"], ct)));
     }
 }

@@ -22,6 +22,7 @@ public sealed class UnsubscribeHttp(
     ContactStore contacts,
     ConsentTextCatalog catalog,
     ConsentTokenSigner signer,
+    Campaigns.EmailDeliveryEvents deliveries,
     IOptions<ConsentOptions> options,
     TimeProvider clock)
 {
@@ -81,6 +82,7 @@ public sealed class UnsubscribeHttp(
         {
             await WithdrawAsync(link, [link.Purpose], ledger, evidence, requestKey, cancellationToken);
             await SuppressAsync(link, cancellationToken);
+            await CountAsync(link, cancellationToken);
             return ConsentPages.Message(200, check.Language, product, wording.DoneTitle, wording.DoneSome);
         }
 
@@ -90,6 +92,7 @@ public sealed class UnsubscribeHttp(
             case "all":
                 await WithdrawAsync(link, listed, ledger, evidence, requestKey, cancellationToken);
                 await SuppressAsync(link, cancellationToken);
+                await CountAsync(link, cancellationToken);
                 return ConsentPages.Message(200, check.Language, product, wording.DoneTitle, wording.DoneAll);
             case "save":
                 var ticked = form["purpose"].OfType<string>().Where(listed.Contains).Distinct(StringComparer.Ordinal).ToList();
@@ -99,6 +102,7 @@ public sealed class UnsubscribeHttp(
                 }
 
                 await WithdrawAsync(link, ticked, ledger, evidence, requestKey, cancellationToken);
+                await CountAsync(link, cancellationToken);
                 return ConsentPages.Message(200, check.Language, product, wording.DoneTitle, wording.DoneSome);
             default:
                 return ReplyShape.Problem(new ApiProblem("Not an unsubscribe request", 400,
@@ -177,6 +181,10 @@ public sealed class UnsubscribeHttp(
         contacts.SuppressAsync(link.Subject,
             new ContactSuppression(ContactChannel.Email, SuppressionReason.Unsubscribed, clock.GetUtcNow(), Note: $"unsubscribe link of campaign {link.CampaignId}, message {link.MessageId}"),
             cancellationToken);
+
+    /// <summary>Counts the unsubscribe for the campaign report: one per message, whichever way and however often it was used.</summary>
+    private Task CountAsync(UnsubscribeLink link, CancellationToken cancellationToken) =>
+        deliveries.RecordUnsubscribeAsync(link.CampaignId, link.MessageId, link.Subject, clock.GetUtcNow(), cancellationToken);
 
     private sealed record LinkCheck(ReplyShape? Refusal, string Language, UnsubscribeLink? Link = null);
 }

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure;
+using Engagement.Core.Campaigns;
+using Engagement.Infrastructure.Campaigns;
 using Engagement.Infrastructure.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,8 +14,12 @@ namespace Engagement.Infrastructure.Sms;
 /// <summary>What a delivery of Communication Services events did.</summary>
 /// <param name="Events">Events in the delivery.</param>
 /// <param name="Replies">The received SMS handled, with what each did.</param>
-/// <param name="Ignored">Events of other types (delivery reports, …), acknowledged and not acted on.</param>
-public sealed record CommunicationEventsHandled(int Events, IReadOnlyList<SmsReplyHandled> Replies, int Ignored);
+/// <param name="Ignored">
+/// Events acknowledged and not acted on: other types (SMS delivery reports, …), e-mail events about messages that are
+/// not campaign messages of ours, delivery statuses the service does not document.
+/// </param>
+/// <param name="Email">The e-mail delivery reports, opens, clicks and complaints recorded, with what each did.</param>
+public sealed record CommunicationEventsHandled(int Events, IReadOnlyList<SmsReplyHandled> Replies, int Ignored, IReadOnlyList<EmailEventHandled> Email);
 
 /// <summary>The answer to Event Grid's subscription validation handshake.</summary>
 /// <param name="ValidationResponse">The validation code Event Grid sent.</param>
@@ -24,10 +30,11 @@ public sealed record EventGridValidationAnswer(string ValidationResponse);
 /// each event's JSON to <see cref="HandleAsync(string, CancellationToken)"/>; self-hosted, Event Grid (or anything
 /// speaking its schema) posts arrays of events to <c>POST /api/events/communication?key=…</c>
 /// (<see cref="ReceiveAsync"/>), which also answers the subscription validation handshake. Both end in the same
-/// <see cref="SmsReplyHandler"/>. Property names of the event data are read case-insensitively: the service's samples
-/// show both camelCase and PascalCase.
+/// handlers: received SMS in <see cref="SmsReplyHandler"/>; e-mail delivery reports, engagement reports and complaints
+/// in <see cref="EmailDeliveryEvents"/>. Property names of the event data are read case-insensitively: the service's
+/// samples show both camelCase and PascalCase (and <c>deliveryAttemptTimeStamp</c> beside <c>deliveryAttemptTimestamp</c>).
 /// </summary>
-public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOptions<SmsOptions> options, ILogger<CommunicationEvents> logger)
+public sealed partial class CommunicationEvents(SmsReplyHandler replies, EmailDeliveryEvents email, IOptions<SmsOptions> options, TimeProvider clock, ILogger<CommunicationEvents> logger)
 {
     /// <summary>The event type of a received SMS.</summary>
     public const string SmsReceivedType = "Microsoft.Communication.SMSReceived";
@@ -50,7 +57,7 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
         if (!TryParse(Encoding.UTF8.GetBytes(eventJson), out var events, out var error))
         {
             LogMalformed(logger, error!);
-            return new CommunicationEventsHandled(0, [], 0);
+            return new CommunicationEventsHandled(0, [], 0, []);
         }
 
         return await HandleAsync(events!, cancellationToken);
@@ -97,6 +104,12 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
             return Invalid($"SMSReceived events without messageId, from, to, message and receivedTimestamp: {string.Join(", ", invalid)}.", invalid);
         }
 
+        var invalidEmail = events!.Where(e => EmailProblem(e) is not null).Select(e => $"{e.Id}: {EmailProblem(e)}").ToList();
+        if (invalidEmail.Count > 0)
+        {
+            return Invalid($"E-mail events that cannot be read: {string.Join("; ", invalidEmail)}.", invalidEmail);
+        }
+
         try
         {
             return ReplyShape.Json(200, await HandleAsync(events!, cancellationToken), ApiJson.TypeInfo<CommunicationEventsHandled>());
@@ -112,9 +125,30 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
     private async Task<CommunicationEventsHandled> HandleAsync(IReadOnlyList<EventGridEvent> events, CancellationToken cancellationToken)
     {
         var handled = new List<SmsReplyHandled>();
+        var emailHandled = new List<EmailEventHandled>();
         var ignored = 0;
         foreach (var ev in events)
         {
+            if (ev.EventType is EmailDeliveryEvents.DeliveryReportType or EmailDeliveryEvents.EngagementReportType or EmailDeliveryEvents.ComplaintType)
+            {
+                if (EmailProblem(ev) is { } problem)
+                {
+                    LogMalformed(logger, $"{ev.EventType} event {ev.Id}: {problem}");
+                    ignored++;
+                }
+                else if (await HandleEmailAsync(ev, cancellationToken) is { } recorded)
+                {
+                    emailHandled.Add(recorded);
+                }
+                else
+                {
+                    // Not a campaign message of ours (a consent e-mail, another application on the same resource), or a status the service does not document.
+                    ignored++;
+                }
+
+                continue;
+            }
+
             if (ev.EventType != SmsReceivedType)
             {
                 ignored++;
@@ -132,8 +166,59 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
             }
         }
 
-        return new CommunicationEventsHandled(events.Count, handled, ignored);
+        return new CommunicationEventsHandled(events.Count, handled, ignored, emailHandled);
     }
+
+    private Task<EmailEventHandled?> HandleEmailAsync(EventGridEvent ev, CancellationToken cancellationToken)
+    {
+        var messageId = Text(ev.Data, "internetMessageId");
+        switch (ev.EventType)
+        {
+            case EmailDeliveryEvents.DeliveryReportType:
+                var details = Property(ev.Data, "deliveryStatusDetails");
+                var statusMessage = details.ValueKind == JsonValueKind.String ? details.GetString() : Text(details, "statusMessage");
+                return email.RecordDeliveryAsync(new EmailDeliveryReport(ev.Id, messageId, Text(ev.Data, "status")!, statusMessage, TimeOf(ev, "deliveryAttemptTimestamp")), cancellationToken);
+            case EmailDeliveryEvents.EngagementReportType:
+                return email.RecordEngagementAsync(
+                    new EmailEngagementReport(ev.Id, messageId, EngagementKindOf(ev)!.Value, Text(ev.Data, "engagementContext"), Text(ev.Data, "userAgent"), TimeOf(ev, "userActionTimestamp")),
+                    cancellationToken);
+            default:
+                return email.RecordComplaintAsync(new EmailComplaint(ev.Id, messageId, Text(ev.Data, "feedbackType"), TimeOf(ev, "complainedAt")), cancellationToken);
+        }
+    }
+
+    /// <summary>Why an e-mail event cannot be read; null when it can (or is not an e-mail event).</summary>
+    private static string? EmailProblem(EventGridEvent ev) => ev.EventType switch
+    {
+        EmailDeliveryEvents.DeliveryReportType when string.IsNullOrWhiteSpace(Text(ev.Data, "status")) => "data.status is missing",
+        EmailDeliveryEvents.EngagementReportType when EngagementKindOf(ev) is null => "data.engagementType must be view or click",
+        EmailDeliveryEvents.ComplaintType when string.IsNullOrWhiteSpace(Text(ev.Data, "internetMessageId")) => "data.internetMessageId is missing",
+        EmailDeliveryEvents.DeliveryReportType or EmailDeliveryEvents.EngagementReportType or EmailDeliveryEvents.ComplaintType
+            when Text(ev.Data, TimestampName(ev.EventType)) is { } stamp && !TryTime(stamp, out _) => $"data.{TimestampName(ev.EventType)} is not a date and time",
+        _ => null,
+    };
+
+    private static string TimestampName(string eventType) => eventType switch
+    {
+        EmailDeliveryEvents.DeliveryReportType => "deliveryAttemptTimestamp",
+        EmailDeliveryEvents.EngagementReportType => "userActionTimestamp",
+        _ => "complainedAt",
+    };
+
+    // The documentation names the field engagementType; the SDKs' models name it engagement.
+    private static EngagementKind? EngagementKindOf(EventGridEvent ev) => (Text(ev.Data, "engagementType") ?? Text(ev.Data, "engagement"))?.Trim().ToUpperInvariant() switch
+    {
+        "VIEW" or "OPEN" => EngagementKind.Open,
+        "CLICK" => EngagementKind.Click,
+        _ => null,
+    };
+
+    /// <summary>When the event happened: its data's own time, else the envelope's eventTime, else now.</summary>
+    private DateTimeOffset TimeOf(EventGridEvent ev, string name) =>
+        TryTime(Text(ev.Data, name), out var at) || TryTime(ev.EventTime, out at) ? at : clock.GetUtcNow();
+
+    private static bool TryTime(string? text, out DateTimeOffset at) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at);
 
     private bool KeyMatches(string? presented)
     {
@@ -183,8 +268,8 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
                     return false;
                 }
 
-                var data = item.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, "data", StringComparison.OrdinalIgnoreCase)).Value;
-                parsed.Add(new EventGridEvent(id, type, data.ValueKind == JsonValueKind.Object ? data.Clone() : default));
+                var data = Property(item, "data");
+                parsed.Add(new EventGridEvent(id, type, data.ValueKind == JsonValueKind.Object ? data.Clone() : default, Text(item, "eventTime")));
             }
 
             events = parsed;
@@ -197,6 +282,11 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
             return false;
         }
     }
+
+    private static JsonElement Property(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object
+            ? element.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Value
+            : default;
 
     private static string? Text(JsonElement element, string name)
     {
@@ -226,5 +316,5 @@ public sealed partial class CommunicationEvents(SmsReplyHandler replies, IOption
     private static partial void LogStorageFault(ILogger logger, int status, string error);
 
     /// <summary>One event of a delivery, as far as we read it.</summary>
-    private sealed record EventGridEvent(string Id, string EventType, JsonElement Data);
+    private sealed record EventGridEvent(string Id, string EventType, JsonElement Data, string? EventTime);
 }

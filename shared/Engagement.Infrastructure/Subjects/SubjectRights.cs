@@ -40,11 +40,17 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
     /// <summary>Campaign e-mails the subject opened and links followed (with what was taken for a scanner).</summary>
     public IReadOnlyList<Campaigns.CampaignEngagementRecord> CampaignEngagement { get; init; } = [];
 
+    /// <summary>Delivery reports of campaign e-mails to the subject (with the relay's explanations), their spam complaints and unsubscribes.</summary>
+    public IReadOnlyList<Campaigns.CampaignDeliveryRecord> CampaignDeliveries { get; init; } = [];
+
     /// <summary>Campaign e-mails sent to the subject, failed, or withheld from them, and why.</summary>
     public IReadOnlyList<Campaigns.SendRecord> CampaignSends { get; init; } = [];
 
     /// <summary>Campaign e-mails of the last days counted against the subject's frequency cap.</summary>
     public IReadOnlyList<Campaigns.FrequencySend> CampaignFrequency { get; init; } = [];
+
+    /// <summary>Campaign audiences and send plans the subject is in, with the address each was to go to.</summary>
+    public IReadOnlyList<string> CampaignRuns { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -61,10 +67,11 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="IndexRows">Contact index entries deleted.</param>
 /// <param name="SmsRecords">Records of SMS sent and received deleted.</param>
 /// <param name="DriveRecords">Consent drives' records of the subject (form displays, asks, wave choices, list lines) deleted.</param>
-/// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
+/// <param name="CampaignEvents">Campaign opens, clicks, delivery reports, complaints and unsubscribes of the subject deleted.</param>
 /// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
 /// <param name="CampaignFrequency">Frequency-cap counts of campaign e-mails sent to the subject deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0);
+/// <param name="CampaignRuns">Campaign audience and send-plan rows naming the subject deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0, int CampaignRuns = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -84,6 +91,8 @@ public sealed partial class SubjectRights(
     Campaigns.CampaignTracking campaignTracking,
     Campaigns.CampaignSendLedger campaignSends,
     Campaigns.CampaignFrequencyStore campaignFrequency,
+    Campaigns.EmailDeliveryEvents campaignDeliveries,
+    Campaigns.CampaignRunStore campaignRuns,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -104,7 +113,10 @@ public sealed partial class SubjectRights(
         var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
         var sends = await campaignSends.ExportAsync(subjectKey, cancellationToken);
         var counted = await campaignFrequency.ExportAsync(subjectKey, cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0 && counted.Count == 0)
+        var deliveries = await campaignDeliveries.ExportAsync(subjectKey, cancellationToken);
+        var runs = await campaignRuns.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0
+            && counted.Count == 0 && deliveries.Count == 0 && runs.Count == 0)
         {
             return null;
         }
@@ -132,8 +144,10 @@ public sealed partial class SubjectRights(
             SmsReplies = replies,
             ConsentDrives = await drives.ExportAsync(ConsentKey(id), cancellationToken),
             CampaignEngagement = campaignEngagement,
+            CampaignDeliveries = deliveries,
             CampaignSends = sends,
             CampaignFrequency = counted,
+            CampaignRuns = runs,
         };
     }
 
@@ -170,12 +184,13 @@ public sealed partial class SubjectRights(
         var campaignEvents = await campaignTracking.EraseAsync(subjectKey, cancellationToken);
         var campaignSendRows = await campaignSends.EraseAsync(subjectKey, cancellationToken);
         var frequencyRows = await campaignFrequency.EraseAsync(subjectKey, cancellationToken);
+        var runRows = await campaignRuns.EraseAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows + runRows > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows, runRows);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -197,6 +212,7 @@ public sealed partial class SubjectRights(
                 ["CampaignEvents"] = campaignEvents,
                 ["CampaignSends"] = campaignSendRows,
                 ["CampaignFrequency"] = frequencyRows,
+                ["CampaignRuns"] = runRows,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

@@ -170,6 +170,31 @@ public sealed class SubjectRightsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task CampaignDeliveryReportsComplaintsUnsubscribesAndBounceTalliesAreExportedAndErased()
+    {
+        var userId = UniqueId.New("bounced");
+        var subjectKey = Get<Pseudonymizer>().KeyOf(IdentityRef.User(userId)).Value;
+        var campaign = UniqueId.New("camp");
+        var messageId = new Engagement.Core.Campaigns.CampaignMessageId(campaign, "main", "a", subjectKey).Format("mail.example.com");
+        var events = Get<Engagement.Infrastructure.Campaigns.EmailDeliveryEvents>();
+        await events.RecordDeliveryAsync(new Engagement.Infrastructure.Campaigns.EmailDeliveryReport("evt-soft", $"<{messageId}>", "Failed", "452 4.2.2 Mailbox full of erase-me@example.cz", DateTimeOffset.UtcNow.AddHours(-2)));
+        await events.RecordDeliveryAsync(new Engagement.Infrastructure.Campaigns.EmailDeliveryReport("evt-ok", $"<{messageId}>", "Delivered", null, DateTimeOffset.UtcNow.AddHours(-1)));
+        await events.RecordComplaintAsync(new Engagement.Infrastructure.Campaigns.EmailComplaint("evt-fbl", messageId, "abuse", DateTimeOffset.UtcNow));
+        await events.RecordUnsubscribeAsync(campaign, messageId, subjectKey, DateTimeOffset.UtcNow);
+        var rights = Get<SubjectRights>();
+
+        var export = (await rights.ExportAsync(userId))!;
+        var erased = await rights.EraseAsync(userId);
+
+        Assert.Equal(["softBounce", "delivered", "complained", "unsubscribed"], export.CampaignDeliveries.Select(d => d.Kind));
+        Assert.Contains("erase-me@example.cz", export.CampaignDeliveries[0].Detail, StringComparison.Ordinal);
+        Assert.Empty(export.CampaignEngagement);
+        Assert.Equal(6, erased.CampaignEvents);
+        Assert.Null(await rights.ExportAsync(userId));
+        Assert.Empty(await Get<EngagementStorage>().CampaignEvents.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"SubjectKey eq {subjectKey}")).ToListAsync());
+    }
+
+    [Fact]
     public async Task RepliesFromTheSubjectsNumberThatMatchedNobodyAreErasedToo()
     {
         var userId = UniqueId.New("late-contact");

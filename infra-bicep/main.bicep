@@ -457,6 +457,10 @@ var engagementSettings = {
   Campaigns__FrequencyCap__MaxPerDay: string(campaignMaxPerDay)
   Campaigns__FrequencyCap__MaxPerWeek: string(campaignMaxPerWeek)
   Campaigns__ClaimLeaseMinutes: '15'
+  // Campaign runs: recipients per send batch (one activity each), attempts per command, and the wait between them.
+  Campaigns__Run__BatchSize: '500'
+  Campaigns__Run__MaxAttempts: '3'
+  Campaigns__Run__RetryAfterSeconds: '300'
 
   // E-mail delivery reports (Event Grid): when bounces suppress e-mail to a recipient, and for how long.
   DeliveryReports__SoftBounceLimit: string(deliverySoftBounceLimit)

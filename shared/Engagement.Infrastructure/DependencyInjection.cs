@@ -172,6 +172,7 @@ public static class DependencyInjection
         services.AddWorkflowActivity<Campaigns.ResolveAudienceActivity>();
         services.AddWorkflowActivity<Campaigns.PlanStepActivity>();
         services.AddWorkflowActivity<Campaigns.SendSlotActivity>();
+        services.AddWorkflowActivity<Campaigns.MeasureCampaignActivity>();
         services.AddWorkflowActivity<Campaigns.KeepCampaignReportActivity>();
         services.AddSingleton<Segments.SegmentStore>();
         services.AddSingleton<Segments.SegmentAudience>();

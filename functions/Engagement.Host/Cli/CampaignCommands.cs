@@ -49,7 +49,7 @@ internal static class CampaignCommands
         return new Command("campaigns", "Campaigns.") { report };
     }
 
-    private static void Write(CampaignFiguresReport report)
+    internal static void Write(CampaignFiguresReport report)
     {
         AnsiConsole.MarkupLine($"[bold]Campaign {Markup.Escape(report.CampaignId)}[/]");
         // One column per step and variant, figures down the side: a campaign has few variants and many figures.

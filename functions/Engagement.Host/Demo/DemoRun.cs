@@ -109,6 +109,7 @@ internal static class DemoRun
             .DistinctBy(c => c.Item1)
             .ToList();
         await DemoConsentDrive.RunAsync(context, seed, customers, cancellationToken);
+        await DemoCampaign.RunAsync(context, seed, cancellationToken);
         return learned;
     }
 

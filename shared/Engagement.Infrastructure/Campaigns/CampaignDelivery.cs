@@ -155,7 +155,8 @@ public sealed partial class CampaignDelivery(
             run.Exclude(excluded);
         }
 
-        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = relay.Connections * 2, CancellationToken = cancellationToken }, async (pending, token) =>
+        // Rendering waits mostly on storage (the profile, the activity): many at once keep the connections fed.
+        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(16, relay.Connections * 4), CancellationToken = cancellationToken }, async (pending, token) =>
         {
             var outgoing = await RenderAsync(run, pending, token);
             if (outgoing.Failure is not null)
@@ -207,7 +208,7 @@ public sealed partial class CampaignDelivery(
         var batch = run.Batch;
         var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 4);
+        var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 8);
         var marks = Channel.CreateUnbounded<Mark>(new UnboundedChannelOptions { SingleReader = true });
         var marker = MarkAsync(run, marks.Reader);
 

@@ -113,8 +113,9 @@ public sealed partial class CampaignDelivery(
         {
             await RunAsync(run, cancellationToken);
         }
-        catch (Exception ex) when (ex is EmailNotSentException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // The relay, storage or the caller stopped the batch: whatever it was, what was not sent is given back.
             fault = ex;
         }
 

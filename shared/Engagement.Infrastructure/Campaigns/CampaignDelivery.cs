@@ -162,6 +162,7 @@ public sealed partial class CampaignDelivery(
             var outgoing = await RenderAsync(run, pending, token);
             if (outgoing.Failure is not null)
             {
+                run.Answered.Add(pending.Claim.Send.SubjectKey);
                 marks.TryWrite(new Mark(pending.Claim.Send.SubjectKey, false, outgoing.Failure, default));
                 return;
             }
@@ -242,6 +243,8 @@ public sealed partial class CampaignDelivery(
 
                     // The caller's token, not the stop: a send already started runs to the relay's answer, which is recorded.
                     var reply = await relay.SendAsync(message, pace, cancellationToken);
+                    // Answered the moment the relay answers: a send whose mark is still waiting is never given back.
+                    run.Answered.Add(outgoing.SubjectKey);
                     marks.Writer.TryWrite(new Mark(outgoing.SubjectKey, reply.Sent, reply.Refusal, clock.GetUtcNow()));
                 }
             }
@@ -346,7 +349,6 @@ public sealed partial class CampaignDelivery(
             while (taken.Count < MarkBatch && reader.TryRead(out var mark))
             {
                 taken.Add(mark);
-                run.Answered.Add(mark.SubjectKey);
             }
 
             var sent = taken.Where(m => m.Sent).ToList();

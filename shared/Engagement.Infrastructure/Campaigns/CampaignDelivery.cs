@@ -86,7 +86,7 @@ public sealed partial class CampaignDelivery(
     TrackingLinks trackingLinks,
     CampaignTracking tracking,
     UnsubscribeLinks unsubscribeLinks,
-    SmtpRelayPool relay,
+    ICampaignMailTransport relay,
     IOptions<CampaignDeliveryOptions> options,
     ILogger<CampaignDelivery> logger,
     TimeProvider clock)
@@ -104,7 +104,7 @@ public sealed partial class CampaignDelivery(
         Validate(batch);
         if (!relay.IsConfigured)
         {
-            throw new InvalidOperationException("E-mail is not configured: set Email:Smtp:Host and Email:From.");
+            throw new InvalidOperationException("Campaign e-mail is not configured: set Email:From and Email:Smtp:Host (or Email:Transport CommunicationServices with Email:CommunicationServices:ConnectionString).");
         }
 
         var run = new DeliveryRun(batch, await TemplatesAsync(batch, cancellationToken), batch.Recipients.DistinctBy(r => r.SubjectKey, StringComparer.Ordinal).ToList());

@@ -200,6 +200,7 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
     [InlineData("Campaigns:FrequencyCap:MaxPerDay", "5", "Campaigns:FrequencyCap")]
     [InlineData("Campaigns:InactiveMonths", "-1", "InactiveMonths")]
     [InlineData("Campaigns:ClaimLeaseMinutes", "0", "ClaimLeaseMinutes")]
+    [InlineData("Email:CommunicationServices:ConnectionString", "endpoint=https://acs-x.communication.azure.com/", "Email:CommunicationServices:ConnectionString")]
     public async Task SendingSettingsThatCannotWorkStopTheStartWithTheirName(string key, string value, string named)
     {
         await using var services = await azurite.CreateServicesAsync(new Dictionary<string, string?> { [key] = value });

@@ -243,6 +243,13 @@ param emailFromName string = 'Engagement 360'
 @description('Campaign e-mails a second handed to the relay at most (the Communication Services quota of the resource; raise it with the quota); 0: no limit.')
 param emailMaxPerSecond string = '0.5'
 
+@description('How campaign e-mail leaves: Smtp (the relay) or CommunicationServices (the Email REST API, whose operation ids make a repeated send a no-op).')
+@allowed([
+  'Smtp'
+  'CommunicationServices'
+])
+param emailTransport string = 'Smtp'
+
 @description('SMTP connections campaign sending keeps open to the relay.')
 @minValue(1)
 @maxValue(64)
@@ -478,6 +485,9 @@ var engagementSettings = {
   Email__Smtp__Connections: string(smtpConnections)
   // Campaign sending: the relay's rate, and retries of "try later" (4xx, dropped connections) with backoff.
   Email__MaxPerSecond: emailMaxPerSecond
+  Email__Transport: emailTransport
+  // The Email REST API signs with the same Communication Services resource key as SMS.
+  Email__CommunicationServices__ConnectionString: communication.outputs.smsConnectionStringReference
   Email__Retry__MaxAttempts: '5'
   Email__Retry__BaseDelayMilliseconds: '500'
   Email__Retry__MaxDelaySeconds: '30'

@@ -117,6 +117,11 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddSingleton<Campaigns.CampaignFrequencyStore>();
         services.AddSingleton<Email.SmtpRelayPool>();
+        services.AddHttpClient(Email.CommunicationServicesEmail.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<Email.CommunicationServicesEmail>();
+        services.AddSingleton<Email.ICampaignMailTransport>(sp => sp.GetRequiredService<IOptions<Email.EmailOptions>>().Value.Transport == Email.EmailTransport.CommunicationServices
+            ? sp.GetRequiredService<Email.CommunicationServicesEmail>()
+            : sp.GetRequiredService<Email.SmtpRelayPool>());
         services.AddSingleton<Campaigns.CampaignAudience>();
         services.AddSingleton<Campaigns.CampaignDelivery>();
         services.AddSingleton<Campaigns.CampaignTrackingHttp>();

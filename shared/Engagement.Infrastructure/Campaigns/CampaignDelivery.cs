@@ -80,7 +80,7 @@ public sealed partial class CampaignDelivery(
     TrackingLinks trackingLinks,
     CampaignTracking tracking,
     UnsubscribeLinks unsubscribeLinks,
-    SmtpRelayPool relay,
+    ICampaignMailTransport relay,
     IOptions<CampaignDeliveryOptions> options,
     ILogger<CampaignDelivery> logger,
     TimeProvider clock)
@@ -98,7 +98,7 @@ public sealed partial class CampaignDelivery(
         Validate(batch);
         if (!relay.IsConfigured)
         {
-            throw new InvalidOperationException("E-mail is not configured: set Email:Smtp:Host and Email:From.");
+            throw new InvalidOperationException("Campaign e-mail is not configured: set Email:From and Email:Smtp:Host (or Email:Transport CommunicationServices with Email:CommunicationServices:ConnectionString).");
         }
 
         var run = new DeliveryRun(batch, await TemplatesAsync(batch, cancellationToken), batch.Recipients.DistinctBy(r => r.SubjectKey, StringComparer.Ordinal).ToList());
@@ -107,8 +107,9 @@ public sealed partial class CampaignDelivery(
         {
             await RunAsync(run, cancellationToken);
         }
-        catch (Exception ex) when (ex is EmailNotSentException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // The relay, storage or the caller stopped the batch: whatever it was, what was not sent is given back.
             fault = ex;
         }
 
@@ -149,11 +150,13 @@ public sealed partial class CampaignDelivery(
             run.Exclude(excluded);
         }
 
-        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = relay.Connections * 2, CancellationToken = cancellationToken }, async (pending, token) =>
+        // Rendering waits mostly on storage (the profile, the activity): many at once keep the connections fed.
+        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(16, relay.Connections * 4), CancellationToken = cancellationToken }, async (pending, token) =>
         {
             var outgoing = await RenderAsync(run, pending, token);
             if (outgoing.Failure is not null)
             {
+                run.Answered.Add(pending.Claim.Send.SubjectKey);
                 marks.TryWrite(new Mark(pending.Claim.Send.SubjectKey, false, outgoing.Failure, default));
                 return;
             }
@@ -201,7 +204,7 @@ public sealed partial class CampaignDelivery(
         var batch = run.Batch;
         var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 4);
+        var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 8);
         var marks = Channel.CreateUnbounded<Mark>(new UnboundedChannelOptions { SingleReader = true });
         var marker = MarkAsync(run, marks.Reader);
 
@@ -234,6 +237,8 @@ public sealed partial class CampaignDelivery(
 
                     // The caller's token, not the stop: a send already started runs to the relay's answer, which is recorded.
                     var reply = await relay.SendAsync(message, pace, cancellationToken);
+                    // Answered the moment the relay answers: a send whose mark is still waiting is never given back.
+                    run.Answered.Add(outgoing.SubjectKey);
                     marks.Writer.TryWrite(new Mark(outgoing.SubjectKey, reply.Sent, reply.Refusal, clock.GetUtcNow()));
                 }
             }
@@ -338,7 +343,6 @@ public sealed partial class CampaignDelivery(
             while (taken.Count < MarkBatch && reader.TryRead(out var mark))
             {
                 taken.Add(mark);
-                run.Answered.Add(mark.SubjectKey);
             }
 
             var sent = taken.Where(m => m.Sent).ToList();

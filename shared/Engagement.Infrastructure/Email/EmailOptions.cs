@@ -40,6 +40,12 @@ public sealed class EmailOptions
     /// <summary>How a campaign send the relay answers "try later" is retried.</summary>
     public EmailRetryOptions Retry { get; set; } = new();
 
+    /// <summary>How campaign e-mail leaves: <c>Smtp</c> (default) or <c>CommunicationServices</c> (the Email REST API).</summary>
+    public EmailTransport Transport { get; set; } = EmailTransport.Smtp;
+
+    /// <summary>The Communication Services resource campaign e-mail goes through when <see cref="Transport"/> is <c>CommunicationServices</c>.</summary>
+    public CommunicationServicesEmailOptions CommunicationServices { get; set; } = new();
+
     /// <summary>Whether a relay is configured.</summary>
     public bool IsConfigured() => !string.IsNullOrWhiteSpace(Smtp.Host);
 }
@@ -70,6 +76,16 @@ public sealed class SmtpOptions
     /// <summary>Connections campaign sending keeps open to the relay and uses side by side.</summary>
     [Range(1, 64)]
     public int Connections { get; set; } = 4;
+}
+
+/// <summary>The Communication Services Email API's resource.</summary>
+public sealed class CommunicationServicesEmailOptions
+{
+    /// <summary>
+    /// The resource's connection string <c>endpoint=https://….communication.azure.com/;accesskey=…</c> (a Key Vault
+    /// reference in Azure); requests are signed with its key (HMAC-SHA256).
+    /// </summary>
+    public string? ConnectionString { get; set; }
 }
 
 /// <summary>Retries of a campaign send the relay answered "try later" (SMTP 4xx, a dropped connection).</summary>
@@ -112,6 +128,20 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             || retry.BaseDelayMilliseconds > retry.MaxDelaySeconds * 1000L)
         {
             errors.Add("Email:Retry needs MaxAttempts 1–20, BaseDelayMilliseconds 1–600000 and MaxDelaySeconds 1–3600, the base delay not above the longest.");
+        }
+
+        var connection = options.CommunicationServices.ConnectionString;
+        if (!string.IsNullOrWhiteSpace(connection) && !Sms.SmsOptions.IsUnresolvedReference(connection) && !Sms.AcsConnectionString.TryParse(connection, out _, out var problem))
+        {
+            errors.Add($"Email:CommunicationServices:ConnectionString {problem}.");
+        }
+
+        if (options.Transport == EmailTransport.CommunicationServices)
+        {
+            if (!string.IsNullOrWhiteSpace(connection) && (string.IsNullOrWhiteSpace(options.From) || !MailboxAddress.TryParse(options.From, out var sender) || !sender.Address.Contains('@', StringComparison.Ordinal)))
+            {
+                errors.Add("Email:From must be the sender's e-mail address (a MailFrom address of the linked domain) when campaign e-mail goes through Communication Services.");
+            }
         }
 
         if (!options.IsConfigured())

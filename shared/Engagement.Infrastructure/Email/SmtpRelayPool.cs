@@ -26,7 +26,7 @@ public sealed record RelayReply(bool Sent, int Attempts, string? Refusal = null,
 /// final word, returned and never retried; anything else that lasts past the retries surfaces as
 /// <see cref="EmailNotSentException"/>.
 /// </summary>
-public sealed partial class SmtpRelayPool : IAsyncDisposable
+public sealed partial class SmtpRelayPool : ICampaignMailTransport, IAsyncDisposable
 {
     private readonly IOptions<EmailOptions> _options;
     private readonly ILogger<SmtpRelayPool> _logger;

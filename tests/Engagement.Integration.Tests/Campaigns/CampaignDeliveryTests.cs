@@ -192,6 +192,45 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         Assert.Null(await services.Get<CampaignSendLedger>().FindAsync(campaign, "main", subject));
     }
 
+    [Theory]
+    [InlineData("Email:Smtp:Connections", "0", "Email:Smtp:Connections")]
+    [InlineData("Email:MaxPerSecond", "-1", "Email:MaxPerSecond")]
+    [InlineData("Email:Retry:MaxAttempts", "0", "Email:Retry")]
+    [InlineData("Email:Retry:BaseDelayMilliseconds", "60000", "Email:Retry")]
+    [InlineData("Campaigns:FrequencyCap:MaxPerDay", "5", "Campaigns:FrequencyCap")]
+    [InlineData("Campaigns:InactiveMonths", "-1", "InactiveMonths")]
+    [InlineData("Campaigns:ClaimLeaseMinutes", "0", "ClaimLeaseMinutes")]
+    [InlineData("Email:CommunicationServices:ConnectionString", "endpoint=https://acs-x.communication.azure.com/", "Email:CommunicationServices:ConnectionString")]
+    public async Task SendingSettingsThatCannotWorkStopTheStartWithTheirName(string key, string value, string named)
+    {
+        await using var services = await azurite.CreateServicesAsync(new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+        {
+            _ = services.Get<Microsoft.Extensions.Options.IOptions<EmailOptions>>().Value;
+            _ = services.Get<Microsoft.Extensions.Options.IOptions<CampaignDeliveryOptions>>().Value;
+        });
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABatchThatCannotBeSentAsWrittenIsRefusedBeforeAnythingIsClaimed()
+    {
+        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
+        var campaign = UniqueId.New("c");
+        var template = await TemplateAsync(services);
+        var subject = UniqueId.New("subject");
+        var batch = Batch(campaign, template, [new DeliveryRecipient(subject, "x@example.cz", "A")]);
+        var delivery = services.Get<CampaignDelivery>();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => delivery.SendAsync(batch with { Recipients = [new DeliveryRecipient(subject, "x@example.cz", "Z")] }));
+        await Assert.ThrowsAsync<ArgumentException>(() => delivery.SendAsync(batch with { Step = "main|x" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => delivery.SendAsync(batch with { Variants = new Dictionary<string, DeliveryVariant> { ["A"] = new("no-such-template") } }));
+        await Assert.ThrowsAsync<ArgumentException>(() => delivery.SendAsync(batch with { Sender = new CampaignSender("not an address") }));
+
+        Assert.Null(await services.Get<CampaignSendLedger>().FindAsync(campaign, "main", subject));
+    }
+
     private static DeliveryBatch Batch(string campaign, string templateId, IReadOnlyList<DeliveryRecipient> recipients, string[]? variants = null) => new(
         campaign,
         "main",

@@ -136,7 +136,9 @@ public sealed partial class CampaignDelivery(
         var planned = slice
             .Select(r => new PlannedSend(r.SubjectKey, r.Variant, new CampaignMessageId(batch.CampaignId, batch.Step, r.Variant, r.SubjectKey).Format(run.Domain)))
             .ToList();
-        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, options.Value.ClaimLease(), cancellationToken);
+        // A service that recognises a repeated send only for a while must see a stopped sender's claim taken over within it.
+        var lease = relay.RepeatWindow is { } window && window - TimeSpan.FromMinutes(1) < options.Value.ClaimLease() ? window - TimeSpan.FromMinutes(1) : options.Value.ClaimLease();
+        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, lease, cancellationToken);
         run.Claimed(slice.Length, claims);
         if (claims.Count == 0)
         {
@@ -236,7 +238,7 @@ public sealed partial class CampaignDelivery(
                     }
 
                     // The caller's token, not the stop: a send already started runs to the relay's answer, which is recorded.
-                    var reply = await relay.SendAsync(message, pace, cancellationToken);
+                    var reply = await relay.SendAsync(message, outgoing.FirstClaimedAt, pace, cancellationToken);
                     // Answered the moment the relay answers: a send whose mark is still waiting is never given back.
                     run.Answered.Add(outgoing.SubjectKey);
                     marks.Writer.TryWrite(new Mark(outgoing.SubjectKey, reply.Sent, reply.Refusal, clock.GetUtcNow()));
@@ -330,7 +332,7 @@ public sealed partial class CampaignDelivery(
             message.Headers.Add(name, value);
         }
 
-        return new Outgoing(send.SubjectKey, message, null);
+        return new Outgoing(send.SubjectKey, message, null, pending.Claim.FirstClaimedAt);
     }
 
     private async Task MarkAsync(DeliveryRun run, ChannelReader<Mark> reader)
@@ -457,7 +459,7 @@ public sealed partial class CampaignDelivery(
 
     private sealed record Pending(SendClaim Claim, string Address, string? Name);
 
-    private sealed record Outgoing(string SubjectKey, MimeMessage? Message, string? Failure);
+    private sealed record Outgoing(string SubjectKey, MimeMessage? Message, string? Failure, DateTimeOffset FirstClaimedAt = default);
 
     private sealed record Mark(string SubjectKey, bool Sent, string? Reason, DateTimeOffset At);
 

@@ -29,7 +29,8 @@ public sealed record PlannedSend(string SubjectKey, string Variant, string Messa
 /// A claim taken over from a sender that stopped without saying how it went: the relay may already have the message,
 /// which goes out again under the same Message-ID so receivers can tell it is the same message.
 /// </param>
-public sealed record SendClaim(PlannedSend Send, bool Resend);
+/// <param name="FirstClaimedAt">When the send was first claimed (kept through takeovers): when it may first have gone out.</param>
+public sealed record SendClaim(PlannedSend Send, bool Resend, DateTimeOffset FirstClaimedAt = default);
 
 /// <summary>A recorded send, as read back.</summary>
 /// <param name="CampaignId">The campaign.</param>
@@ -83,7 +84,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             {
                 await storage.CampaignSends.SubmitTransactionAsync(
                     chunk.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Row(campaignId, step, s, SendStatus.Claimed, now, null))), cancellationToken);
-                claims.AddRange(chunk.Select(s => new SendClaim(s, Resend: false)));
+                claims.AddRange(chunk.Select(s => new SendClaim(s, Resend: false, now)));
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
@@ -250,7 +251,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             var now = clock.GetUtcNow();
             if (await TryAddAsync(Row(campaignId, step, send, SendStatus.Claimed, now, null), cancellationToken))
             {
-                claims.Add(new SendClaim(send, Resend: false));
+                claims.Add(new SendClaim(send, Resend: false, now));
                 continue;
             }
 
@@ -263,11 +264,13 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
 
             // The sender that claimed it stopped midway. The same variant and Message-ID go out again.
             var previous = RecordOf(stored.Value!);
+            var firstAt = stored.Value!.GetDateTimeOffset("FirstAt") ?? claimedAt;
             var takeover = Row(campaignId, step, send with { Variant = previous.Variant, MessageId = previous.MessageId }, SendStatus.Claimed, now, null);
+            takeover["FirstAt"] = firstAt;
             try
             {
                 await storage.CampaignSends.UpdateEntityAsync(takeover, stored.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
-                claims.Add(new SendClaim(send with { Variant = previous.Variant, MessageId = previous.MessageId }, Resend: true));
+                claims.Add(new SendClaim(send with { Variant = previous.Variant, MessageId = previous.MessageId }, Resend: true, firstAt));
             }
             catch (RequestFailedException ex) when (ex.Status is 404 or 412)
             {
@@ -328,6 +331,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             ["MessageId"] = send.MessageId,
             ["Status"] = status.ToString(),
             ["At"] = at,
+            ["FirstAt"] = at,
         };
         if (detail is not null)
         {

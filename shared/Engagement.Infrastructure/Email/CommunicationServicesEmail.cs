@@ -58,6 +58,10 @@ public sealed partial class CommunicationServicesEmail : ICampaignMailTransport,
     /// <summary>Requests in flight at once (<c>Email:Smtp:Connections</c>).</summary>
     public int Connections { get; }
 
+    /// <inheritdoc />
+    /// <remarks>The service tracks repeatable requests for five minutes.</remarks>
+    public TimeSpan? RepeatWindow => TimeSpan.FromMinutes(5);
+
     /// <summary>The deployment's rate.</summary>
     public SendPace Pace { get; }
 
@@ -72,7 +76,7 @@ public sealed partial class CommunicationServicesEmail : ICampaignMailTransport,
     }
 
     /// <inheritdoc />
-    public async Task<RelayReply> SendAsync(MimeMessage message, SendPace? campaignPace = null, CancellationToken cancellationToken = default)
+    public async Task<RelayReply> SendAsync(MimeMessage message, DateTimeOffset firstAttempt, SendPace? campaignPace = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var connection = Connection() ?? throw new InvalidOperationException("Campaign e-mail through Communication Services needs Email:CommunicationServices:ConnectionString.");
@@ -100,6 +104,10 @@ public sealed partial class CommunicationServicesEmail : ICampaignMailTransport,
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
                 request.Headers.TryAddWithoutValidation("Operation-Id", operationId);
+                // Repeatable requests: the same request id and first-sent time make a repeat within the service's
+                // five-minute window answer as the first did, without a second message.
+                request.Headers.TryAddWithoutValidation("Repeatability-Request-Id", operationId);
+                request.Headers.TryAddWithoutValidation("Repeatability-First-Sent", (firstAttempt == default ? _clock.GetUtcNow() : firstAttempt).UtcDateTime.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
                 AcsRequestSigning.Sign(request, body, connection.AccessKey, _clock.GetUtcNow());
                 using var response = await _http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
                 if (response.StatusCode == HttpStatusCode.Accepted || response.IsSuccessStatusCode)
@@ -108,6 +116,12 @@ public sealed partial class CommunicationServicesEmail : ICampaignMailTransport,
                 }
 
                 var detail = $"{(int)response.StatusCode} {await ErrorOfAsync(response, cancellationToken)}".Trim();
+                if (response.StatusCode == HttpStatusCode.PreconditionFailed)
+                {
+                    // The first attempt is older than the service tracks: it may have gone out, so it is not sent again.
+                    return new RelayReply(false, attempt, $"not sent again: the first attempt at {firstAttempt:O} is beyond the service's repeatability window and may have gone out ({detail})", slot);
+                }
+
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 {
                     throw new EmailNotSentException(0, $"Communication Services refused the request: {detail}", new HttpRequestException(detail, null, response.StatusCode));

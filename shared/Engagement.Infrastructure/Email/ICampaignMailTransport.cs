@@ -8,7 +8,7 @@ public enum EmailTransport
 {
     /// <summary>SMTP to <c>Email:Smtp:Host</c> (the Communication Services relay in Azure, MailDev locally).</summary>
     Smtp,
-    /// <summary>The Communication Services Email REST API, whose operation ids make a repeated send a no-op.</summary>
+    /// <summary>The Communication Services Email REST API, whose repeatable requests make a repeated send within five minutes a no-op.</summary>
     CommunicationServices,
 }
 
@@ -18,13 +18,20 @@ public interface ICampaignMailTransport
     /// <summary>Messages handed over side by side.</summary>
     int Connections { get; }
 
+    /// <summary>
+    /// How long after its first attempt the service recognises a message handed over again and does not send it twice;
+    /// null when it never does (SMTP).
+    /// </summary>
+    TimeSpan? RepeatWindow { get; }
+
     /// <summary>Whether the transport has what it needs to send.</summary>
     bool IsConfigured { get; }
 
     /// <summary>
     /// Sends one message at its slot under the deployment's rate and <paramref name="campaignPace"/>, retrying "try later";
     /// returns whether it was taken or refused for good, and throws <see cref="EmailNotSentException"/> when it could not be
-    /// handed over through every attempt.
+    /// handed over through every attempt. <paramref name="firstAttempt"/> is when the message may first have been handed
+    /// over (its first claim), which a transport that recognises repeated requests names.
     /// </summary>
-    Task<RelayReply> SendAsync(MimeMessage message, SendPace? campaignPace = null, CancellationToken cancellationToken = default);
+    Task<RelayReply> SendAsync(MimeMessage message, DateTimeOffset firstAttempt, SendPace? campaignPace = null, CancellationToken cancellationToken = default);
 }

@@ -59,6 +59,9 @@ public sealed partial class SmtpRelayPool : ICampaignMailTransport, IAsyncDispos
     /// <summary>Connections in the pool.</summary>
     public int Connections => _all.Count;
 
+    /// <inheritdoc />
+    public TimeSpan? RepeatWindow => null;
+
     /// <summary>The deployment's rate over all connections.</summary>
     public SendPace Pace { get; }
 
@@ -73,7 +76,7 @@ public sealed partial class SmtpRelayPool : ICampaignMailTransport, IAsyncDispos
     /// retrying "try later". Returns whether the relay took it or refused it for good; throws
     /// <see cref="EmailNotSentException"/> when it kept answering "try later" (or could not be reached) through every attempt.
     /// </summary>
-    public async Task<RelayReply> SendAsync(MimeMessage message, SendPace? campaignPace = null, CancellationToken cancellationToken = default)
+    public async Task<RelayReply> SendAsync(MimeMessage message, DateTimeOffset firstAttempt, SendPace? campaignPace = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var settings = _options.Value;

@@ -50,30 +50,53 @@ public sealed class CommunicationServicesEmailTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task AMessageHandedOverAgainAfterATakeoverIsTheSameOperationAndGoesOutOnce()
+    public async Task AMessageHandedOverAgainAfterATakeoverWithinTheWindowIsTheSameRequestAndGoesOutOnce()
     {
-        // Requests are signed with the clock's time, which the service accepts within 15 minutes: start 8 minutes back, end 8 ahead.
-        var clock = new SettableClock(DateTimeOffset.UtcNow.AddMinutes(-8));
-        await using var acs = await LocalEmailService.StartAsync();
-        await using var services = await azurite.CreateServicesAsync(acs.EmailSettings, s => s.AddSingleton<TimeProvider>(clock));
-        var campaign = UniqueId.New("c");
-        var subject = await ContactAsync(services, $"takeover.{campaign}@example.cz");
-        var messageId = new CampaignMessageId(campaign, "main", "A", subject).Format("engagement360.local");
-        // A sender claimed the send, the service took the message (202), and the sender stopped before marking it.
-        await services.Get<CampaignSendLedger>().ClaimAsync(campaign, "main", [new PlannedSend(subject, "A", messageId)], TimeSpan.FromMinutes(15));
-        using (var earlier = new MimeMessage { MessageId = messageId, Subject = "Spring for you", Body = new TextPart("html") { Text = "<p>first</p>" } })
-        {
-            earlier.From.Add(MailboxAddress.Parse("news@engagement360.local"));
-            earlier.To.Add(MailboxAddress.Parse($"takeover.{campaign}@example.cz"));
-            Assert.True((await services.Get<ICampaignMailTransport>().SendAsync(earlier)).Sent);
-        }
+        var (acs, services, clock, campaign, subject) = await HandedOverThenStoppedAsync();
+        await using var _ = acs;
+        await using var __ = services;
 
-        clock.Advance(TimeSpan.FromMinutes(16));
+        // The claim lease is held under the service's five-minute window, so the takeover comes within it.
+        clock.Advance(TimeSpan.FromMinutes(4.5));
         var result = await services.Get<CampaignDelivery>().SendAsync(await BatchAsync(services, campaign, [new DeliveryRecipient(subject, "x@example.cz", "A")]));
 
         Assert.Equal((1, 1), (result.Sent, result.Resent));
         Assert.Equal(2, acs.AuthenticatedRequests);
         Assert.Single(acs.Messages);
+    }
+
+    [Fact]
+    public async Task AMessageWhoseFirstAttemptTheServiceNoLongerTracksIsNotSentAgainButRecordedAsFailed()
+    {
+        var (acs, services, clock, campaign, subject) = await HandedOverThenStoppedAsync();
+        await using var _ = acs;
+        await using var __ = services;
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+        var result = await services.Get<CampaignDelivery>().SendAsync(await BatchAsync(services, campaign, [new DeliveryRecipient(subject, "x@example.cz", "A")]));
+
+        Assert.Equal(0, result.Sent);
+        Assert.StartsWith("not sent again", Assert.Single(result.Failed).Reason, StringComparison.Ordinal);
+        Assert.Single(acs.Messages);
+        Assert.Equal(SendStatus.Failed, (await services.Get<CampaignSendLedger>().FindAsync(campaign, "main", subject))!.Status);
+    }
+
+    // A sender claimed a send, the service took the message (202), and the sender stopped before marking it.
+    private async Task<(LocalEmailService Acs, EngagementServices Services, SettableClock Clock, string Campaign, string Subject)> HandedOverThenStoppedAsync()
+    {
+        // Requests are signed with the clock's time, which the service accepts within 15 minutes of its own.
+        var clock = new SettableClock(DateTimeOffset.UtcNow.AddMinutes(-2));
+        var acs = await LocalEmailService.StartAsync(clock);
+        var services = await azurite.CreateServicesAsync(acs.EmailSettings, s => s.AddSingleton<TimeProvider>(clock));
+        var campaign = UniqueId.New("c");
+        var subject = await ContactAsync(services, $"takeover.{campaign}@example.cz");
+        var messageId = new CampaignMessageId(campaign, "main", "A", subject).Format("engagement360.local");
+        var claim = Assert.Single(await services.Get<CampaignSendLedger>().ClaimAsync(campaign, "main", [new PlannedSend(subject, "A", messageId)], TimeSpan.FromMinutes(15)));
+        using var earlier = new MimeMessage { MessageId = messageId, Subject = "Spring for you", Body = new TextPart("html") { Text = "<p>first</p>" } };
+        earlier.From.Add(MailboxAddress.Parse("news@engagement360.local"));
+        earlier.To.Add(MailboxAddress.Parse($"takeover.{campaign}@example.cz"));
+        Assert.True((await services.Get<ICampaignMailTransport>().SendAsync(earlier, claim.FirstClaimedAt)).Sent);
+        return (acs, services, clock, campaign, subject);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class SmtpRelayPoolTests(AzuriteFixture azurite, MailDevFixture ma
         var pool = services.Get<SmtpRelayPool>();
         var run = Guid.NewGuid().ToString("N")[..10];
 
-        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => pool.SendAsync(Message($"pool{i}.{run}@example.cz", $"pool-{run}-{i}@engagement360.local"))));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => pool.SendAsync(Message($"pool{i}.{run}@example.cz", $"pool-{run}-{i}@engagement360.local"), DateTimeOffset.UtcNow)));
 
         Assert.All(replies, r => Assert.True(r.Sent));
         Assert.InRange(pool.ConnectsMade, 1, 2);
@@ -30,7 +30,7 @@ public sealed class SmtpRelayPoolTests(AzuriteFixture azurite, MailDevFixture ma
         var pace = new SendPace(20);
         var run = Guid.NewGuid().ToString("N")[..10];
 
-        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => pool.SendAsync(Message($"pace{i}.{run}@example.cz", $"pace-{run}-{i}@engagement360.local"), pace)));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => pool.SendAsync(Message($"pace{i}.{run}@example.cz", $"pace-{run}-{i}@engagement360.local"), DateTimeOffset.UtcNow, pace)));
 
         var slots = replies.Select(r => r.ScheduledAt!.Value).Order().ToList();
         // Eight sends at 20 a second: no two slots closer than 50 ms, so at most 20 in any second.
@@ -46,7 +46,7 @@ public sealed class SmtpRelayPoolTests(AzuriteFixture azurite, MailDevFixture ma
         var run = Guid.NewGuid().ToString("N")[..10];
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
-            pool.SendAsync(Message($"global{i}.{run}@example.cz", $"global-{run}-{i}@engagement360.local"), new SendPace(1_000))));
+            pool.SendAsync(Message($"global{i}.{run}@example.cz", $"global-{run}-{i}@engagement360.local"), DateTimeOffset.UtcNow, new SendPace(1_000))));
 
         var slots = replies.Select(r => r.ScheduledAt!.Value).Order().ToList();
         Assert.All(slots.Zip(slots.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(40), $"{pair.First:O} → {pair.Second:O}"));

@@ -23,13 +23,17 @@ public sealed class LocalEmailService : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _operations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _repeatable = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<int> _throttles = new();
     private readonly ConcurrentQueue<TakenEmail> _messages = new();
     private int _requests;
     private int _refused;
 
-    private LocalEmailService(WebApplication app, Uri baseAddress, byte[] accessKey)
+    private readonly TimeProvider _clock;
+
+    private LocalEmailService(WebApplication app, Uri baseAddress, byte[] accessKey, TimeProvider clock)
     {
+        _clock = clock;
         _app = app;
         BaseAddress = baseAddress;
         AccessKey = accessKey;
@@ -64,14 +68,15 @@ public sealed class LocalEmailService : IAsyncDisposable
     /// <summary>Addresses the service refuses (400).</summary>
     public ConcurrentDictionary<string, bool> RefusedAddresses { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public static async Task<LocalEmailService> StartAsync()
+    /// <param name="clock">The service's clock for the repeatability window (the system's when null).</param>
+    public static async Task<LocalEmailService> StartAsync(TimeProvider? clock = null)
     {
         var port = Loopback.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var service = new LocalEmailService(app, new Uri($"http://127.0.0.1:{port}/"), RandomNumberGenerator.GetBytes(32));
+        var service = new LocalEmailService(app, new Uri($"http://127.0.0.1:{port}/"), RandomNumberGenerator.GetBytes(32), clock ?? TimeProvider.System);
         app.MapPost("/emails:send", service.HandleAsync);
         await app.StartAsync();
         return service;
@@ -136,6 +141,34 @@ public sealed class LocalEmailService : IAsyncDisposable
         if (string.IsNullOrEmpty(operationId))
         {
             operationId = Guid.NewGuid().ToString();
+        }
+
+        // Repeatable requests as the service documents them: within five minutes of its first-sent time a repeat of a
+        // request id answers as the first did; a first-sent time older than that is refused (412); a repeat naming
+        // another first-sent time is refused (400).
+        var requestId = context.Request.Headers["Repeatability-Request-Id"].ToString();
+        if (requestId.Length > 0)
+        {
+            if (!DateTimeOffset.TryParseExact(context.Request.Headers["Repeatability-First-Sent"].ToString(), "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var firstSent))
+            {
+                await WriteAsync(context, HttpStatusCode.BadRequest, Error("InvalidRepeatability", "Repeatability-First-Sent must be an IMF-fixdate."));
+                return;
+            }
+
+            if (_clock.GetUtcNow() - firstSent > TimeSpan.FromMinutes(5))
+            {
+                await WriteAsync(context, HttpStatusCode.PreconditionFailed, Error("PreconditionFailed", "Repeatability-First-Sent is not within the 5 minute window."));
+                return;
+            }
+
+            var first = _repeatable.GetOrAdd(requestId, firstSent);
+            if (first != firstSent)
+            {
+                await WriteAsync(context, HttpStatusCode.BadRequest, Error("InvalidRepeatability", "The request repeats another with a different first-sent time."));
+                return;
+            }
+
+            operationId = requestId;
         }
 
         _operations.GetOrAdd(operationId, id =>

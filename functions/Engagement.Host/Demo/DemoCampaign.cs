@@ -57,13 +57,14 @@ internal static partial class DemoCampaign
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         http.DefaultRequestHeaders.Add("X-Admin-Key", services.GetRequiredService<IOptions<AdminOptions>>().Value.Key);
 
-        // What a marketer does: a segment, two templates, a campaign.
+        // What a marketer does: a segment, two templates, a campaign. The segment is every customer with an address;
+        // the campaign leaves out, each with the reason, those who may not get e-mail offers.
         var run = $"demo-{seed}-{DateTimeOffset.UtcNow:HHmmss}";
         await PostAsync(http, "/api/segments", new
         {
-            id = $"{run}-optin",
-            name = "Customers who said yes to e-mail offers",
-            rule = new { consent = new { purpose = "marketing", status = "granted" } },
+            id = $"{run}-customers",
+            name = "Customers with an e-mail address",
+            rule = new { trait = new { path = "email", op = "exists" } },
         }, cancellationToken);
         foreach (var (variant, subject) in new[] { ("plain", "Jarní nabídka pojištění"), ("personal", "{{ profile.firstName | default: 'Dobrý den' }}, vybrali jsme pro vás jarní nabídku") })
         {
@@ -83,7 +84,7 @@ internal static partial class DemoCampaign
         {
             id = run,
             name = "Spring insurance offer",
-            segmentId = $"{run}-optin",
+            segmentId = $"{run}-customers",
             sender = new { from = "nabidky@example-finance.cz", name = "Example Finance" },
             variants = new[] { new { id = "plain", templateId = $"{run}-plain" }, new { id = "personal", templateId = $"{run}-personal" } },
             abTest = new { testShare = 0.4, metric = "clicks", decideAfterHours = DecideAfterHours, minimumSamplePerVariant = 30 },
@@ -133,19 +134,25 @@ internal static partial class DemoCampaign
         var figures = await services.GetRequiredService<CampaignFigures>().ReportAsync(run, AbTestMetric.Clicks, cancellationToken: cancellationToken);
         var state = view is null ? null : Core.Workflows.WorkflowJson.Read<CampaignState>(view.State);
         await app.StopAsync(cancellationToken);
-        if (figures is null || state is null)
+        if (state is null)
         {
             AnsiConsole.MarkupLine("[red]The campaign could not be read.[/]");
             return;
         }
 
-        CampaignCommands.Write(figures);
         var report = CampaignReport.Of(state);
-        var chart = Path.Combine(RepoPaths.DataDirectory, "demo", "campaign.png");
-        await File.WriteAllBytesAsync(chart, CampaignReportChart.Png(figures), cancellationToken);
-        var ab = report.AbTest is { } result ? $"{(result.Conclusive ? $"winner {result.Winner}" : $"kept {result.Winner}")} ({result.Reason})" : "no A/B test";
+        string? chart = null;
+        if (figures is not null)
+        {
+            CampaignCommands.Write(figures);
+            chart = Path.Combine(RepoPaths.DataDirectory, "demo", "campaign.png");
+            await File.WriteAllBytesAsync(chart, CampaignReportChart.Png(figures), cancellationToken);
+        }
+
+        var excluded = report.Audience?.Excluded is { Count: > 0 } reasons ? " (" + string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value:N0}")) + ")" : string.Empty;
+        var ab = report.AbTest is { } result ? result.Conclusive ? $"winner {result.Winner}" : $"kept {result.Winner}: {result.Reason}" : "no A/B test";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Campaign headline: {figures.Total.Sent:N0} e-mails sent ({report.Audience?.Included ?? 0:N0} in the audience, {report.Audience?.Excluded.Values.Sum() ?? 0:N0} left out), A/B {ab}; {view!.Status.ToString().ToLowerInvariant()}. Chart: {chart}"));
+            $"Campaign headline: {figures?.Total.Sent ?? 0:N0} e-mails sent to {report.Audience?.Included ?? 0:N0} recipients, {report.Audience?.Excluded.Values.Sum() ?? 0:N0} left out{excluded}; A/B {ab}; {report.Outcome?.ToString().ToLowerInvariant() ?? view!.Status.ToString().ToLowerInvariant()}.{(chart is null ? string.Empty : $" Chart: {chart}")}"));
     }
 
     private static async Task<JsonNode> PostAsync(HttpClient http, string path, object body, CancellationToken cancellationToken)

@@ -36,6 +36,10 @@ public sealed record DeliveryRecipient(string SubjectKey, string Email, string V
 /// <param name="MaxPerSecond">The campaign's own throughput limit; null: only the deployment's.</param>
 /// <param name="CampaignName">The campaign's name as templates show it; null: the id.</param>
 /// <param name="FrequencyCap">The campaign's frequency cap; null: the configured one.</param>
+/// <param name="Claimant">
+/// Who claims the batch's sends, e.g. the workflow command sending it: a claim this claimant left behind (it stopped
+/// midway and runs again) is its own to send at once, without waiting out the lease. Null: nobody in particular.
+/// </param>
 public sealed record DeliveryBatch(
     string CampaignId,
     string Step,
@@ -46,7 +50,8 @@ public sealed record DeliveryBatch(
     Uri PublicBaseUrl,
     double? MaxPerSecond = null,
     string? CampaignName = null,
-    FrequencyCap? FrequencyCap = null);
+    FrequencyCap? FrequencyCap = null,
+    string? Claimant = null);
 
 /// <summary>A recipient not sent to, and why.</summary>
 /// <param name="SubjectKey">The recipient.</param>
@@ -138,7 +143,7 @@ public sealed partial class CampaignDelivery(
             .ToList();
         // A service that recognises a repeated send only for a while must see a stopped sender's claim taken over within it.
         var lease = relay.RepeatWindow is { } window && window - TimeSpan.FromMinutes(1) < options.Value.ClaimLease() ? window - TimeSpan.FromMinutes(1) : options.Value.ClaimLease();
-        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, lease, cancellationToken);
+        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, lease, batch.Claimant, cancellationToken);
         run.Claimed(slice.Length, claims);
         if (claims.Count == 0)
         {

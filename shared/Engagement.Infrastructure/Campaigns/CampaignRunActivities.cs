@@ -214,7 +214,9 @@ public sealed class SendSlotActivity(CampaignRunStore runs, CampaignDelivery del
                 publicBase,
                 command.ThroughputPerMinute is { } perMinute ? perMinute / 60.0 : null,
                 entry?.Name,
-                command.FrequencyCap),
+                command.FrequencyCap,
+                // The same command running again after a crash takes back the claims it left behind at once.
+                $"{context.InstanceId}/{context.CommandId}"),
             cancellationToken);
 
         // What the ledger holds for these recipients is the answer, whoever sent them and whenever.

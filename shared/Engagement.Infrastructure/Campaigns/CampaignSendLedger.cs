@@ -65,9 +65,10 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
 
     /// <summary>
     /// Claims the sends of a batch that nobody has sent, failed, excluded or (within <paramref name="lease"/>) claimed;
-    /// returns those this caller must now send.
+    /// returns those this caller must now send. A claim <paramref name="claimant"/> itself left behind (it stopped
+    /// midway and runs again) is taken back at once.
     /// </summary>
-    public async Task<IReadOnlyList<SendClaim>> ClaimAsync(string campaignId, string step, IReadOnlyList<PlannedSend> sends, TimeSpan lease, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<SendClaim>> ClaimAsync(string campaignId, string step, IReadOnlyList<PlannedSend> sends, TimeSpan lease, string? claimant = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
         if (!Core.Campaigns.CampaignMessageId.IsPart(step))
@@ -83,13 +84,13 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             try
             {
                 await storage.CampaignSends.SubmitTransactionAsync(
-                    chunk.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Row(campaignId, step, s, SendStatus.Claimed, now, null))), cancellationToken);
+                    chunk.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Claimed(Row(campaignId, step, s, SendStatus.Claimed, now, null), claimant))), cancellationToken);
                 claims.AddRange(chunk.Select(s => new SendClaim(s, Resend: false, now)));
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
                 // Some of the batch were claimed before (a redelivery, another sender): decide one by one on what is stored.
-                claims.AddRange(await ClaimOneByOneAsync(campaignId, step, chunk, lease, cancellationToken));
+                claims.AddRange(await ClaimOneByOneAsync(campaignId, step, chunk, lease, claimant, cancellationToken));
             }
         }
 
@@ -243,30 +244,33 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         return (int)await TableRows.DeleteAsync(storage.CampaignSends, rows, cancellationToken);
     }
 
-    private async Task<List<SendClaim>> ClaimOneByOneAsync(string campaignId, string step, IEnumerable<PlannedSend> sends, TimeSpan lease, CancellationToken cancellationToken)
+    private async Task<List<SendClaim>> ClaimOneByOneAsync(string campaignId, string step, IEnumerable<PlannedSend> sends, TimeSpan lease, string? claimant, CancellationToken cancellationToken)
     {
         var claims = new List<SendClaim>();
         foreach (var send in sends)
         {
             var now = clock.GetUtcNow();
-            if (await TryAddAsync(Row(campaignId, step, send, SendStatus.Claimed, now, null), cancellationToken))
+            if (await TryAddAsync(Claimed(Row(campaignId, step, send, SendStatus.Claimed, now, null), claimant), cancellationToken))
             {
                 claims.Add(new SendClaim(send, Resend: false, now));
                 continue;
             }
 
             var stored = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, send.SubjectKey), cancellationToken: cancellationToken);
-            if (!stored.HasValue || StatusOf(stored.Value!) != SendStatus.Claimed || stored.Value!.GetDateTimeOffset("At") is not { } claimedAt || now - claimedAt < lease)
+            var ownLeftover = claimant is not null && stored.HasValue && stored.Value!.GetString("Claimant") == claimant;
+            if (!stored.HasValue || StatusOf(stored.Value!) != SendStatus.Claimed || stored.Value!.GetDateTimeOffset("At") is not { } claimedAt || (now - claimedAt < lease && !ownLeftover))
             {
                 // Sent, failed, excluded, or being sent by someone else right now (or erased): not ours.
                 continue;
             }
 
-            // The sender that claimed it stopped midway. The same variant and Message-ID go out again.
+            // The sender that claimed it stopped midway (or it is this claimant's own, left behind). The same variant and
+            // Message-ID go out again.
             var previous = RecordOf(stored.Value!);
             var firstAt = stored.Value!.GetDateTimeOffset("FirstAt") ?? claimedAt;
             var takeover = Row(campaignId, step, send with { Variant = previous.Variant, MessageId = previous.MessageId }, SendStatus.Claimed, now, null);
             takeover["FirstAt"] = firstAt;
+            Claimed(takeover, claimant);
             try
             {
                 await storage.CampaignSends.UpdateEntityAsync(takeover, stored.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
@@ -342,6 +346,16 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
     }
 
     private static string RowKey(string step, string subjectKey) => $"{step}|{subjectKey}";
+
+    private static TableEntity Claimed(TableEntity row, string? claimant)
+    {
+        if (claimant is not null)
+        {
+            row["Claimant"] = claimant;
+        }
+
+        return row;
+    }
 
     private static SendStatus StatusOf(TableEntity row) => Enum.TryParse<SendStatus>(row.GetString("Status"), out var status) ? status : SendStatus.Claimed;
 

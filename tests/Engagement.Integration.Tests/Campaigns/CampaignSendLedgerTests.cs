@@ -62,6 +62,23 @@ public sealed class CampaignSendLedgerTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AClaimTheSameClaimantLeftBehindIsTakenBackAtOnceAndNobodyElsesIs()
+    {
+        var (ledger, _, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        await ledger.ClaimAsync(campaign, "main", Recipients(2), Lease, claimant: "campaign-1/send-main-1-1");
+
+        // The same command runs again after its host died, well within the lease; another command may not touch them.
+        var other = await ledger.ClaimAsync(campaign, "main", Recipients(2), Lease, claimant: "campaign-1/send-main-1-2");
+        var again = await ledger.ClaimAsync(campaign, "main", Recipients(2), Lease, claimant: "campaign-1/send-main-1-1");
+
+        Assert.Empty(other);
+        Assert.Equal(["s0000", "s0001"], again.Select(c => c.Send.SubjectKey).Order());
+        Assert.All(again, c => Assert.True(c.Resend));
+        Assert.All(again, c => Assert.Equal(Now, c.FirstClaimedAt));
+    }
+
+    [Fact]
     public async Task AReleasedClaimIsClaimedAfreshAndAFailureIsNeverRetried()
     {
         var (ledger, _, _) = await StartAsync();

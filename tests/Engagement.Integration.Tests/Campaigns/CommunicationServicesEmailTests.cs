@@ -1,3 +1,4 @@
+using Engagement.Testing;
 using Engagement.Core.Campaigns;
 using Engagement.Core.Consent;
 using Engagement.Core.Contacts;

@@ -1,3 +1,4 @@
+using Engagement.Testing;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -11,7 +12,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Engagement.Integration.Tests.Support;
+namespace Engagement.Testing;
 
 /// <summary>
 /// The Email route of Azure Communication Services on loopback, for tests: <c>POST /emails:send?api-version=2023-03-31</c>,

@@ -110,6 +110,15 @@ public static class DependencyInjection
         services.AddSingleton<Campaigns.CampaignTracking>();
         services.AddSingleton<Campaigns.TrackingLinks>();
         services.AddSingleton<Campaigns.CampaignSendLedger>();
+        services.AddOptions<Campaigns.CampaignDeliveryOptions>().BindConfiguration(Campaigns.CampaignDeliveryOptions.SectionName).ValidateDataAnnotations()
+            .Validate(
+                o => o.FrequencyCap.MaxPerDay is >= 0 and <= 1_000 && o.FrequencyCap.MaxPerWeek is >= 0 and <= 1_000 && o.FrequencyCap.Cap().Problem() is null,
+                "Campaigns:FrequencyCap:MaxPerDay and MaxPerWeek are 0 (no cap) to 1000, the daily cap not above the weekly one.")
+            .ValidateOnStart();
+        services.AddSingleton<Campaigns.CampaignFrequencyStore>();
+        services.AddSingleton<Email.SmtpRelayPool>();
+        services.AddSingleton<Campaigns.CampaignAudience>();
+        services.AddSingleton<Campaigns.CampaignDelivery>();
         services.AddSingleton<Campaigns.CampaignTrackingHttp>();
         services.AddSingleton<Subjects.SubjectRights>();
         services.AddOptions<Journeys.RetentionOptions>().BindConfiguration(Journeys.RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

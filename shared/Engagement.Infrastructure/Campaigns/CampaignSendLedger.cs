@@ -104,6 +104,13 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         MarkAsync(campaignId, step, failures.Select(f => (f.SubjectKey, (string?)f.Error)), SendStatus.Failed, cancellationToken);
 
     /// <summary>
+    /// Marks claimed sends as left out at the moment of sending (consent withdrawn, a suppression or the frequency cap
+    /// since the audience was resolved), each with its reason code.
+    /// </summary>
+    public Task MarkExcludedAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string Reason)> exclusions, CancellationToken cancellationToken = default) =>
+        MarkAsync(campaignId, step, exclusions.Select(e => (e.SubjectKey, (string?)e.Reason)), SendStatus.Excluded, cancellationToken);
+
+    /// <summary>
     /// Gives a claim back (a passing fault: the relay did not take the message), so the next attempt claims it afresh
     /// rather than waiting out the lease.
     /// </summary>

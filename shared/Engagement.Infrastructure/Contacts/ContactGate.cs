@@ -39,6 +39,22 @@ public sealed class ContactGate(ConsentStore consents, ContactStore contacts, IO
         var facts = await contacts.AllFactsAsync(cancellationToken);
         return new AudienceGate(purpose, statuses, facts, options.Value.PolicyOptions());
     }
+
+    /// <summary>
+    /// The gate for one page of an audience whose contact cards the caller has read: reads the ledger of those subjects
+    /// only, so an audience of any size is decided a page at a time.
+    /// </summary>
+    public async Task<AudienceGate> ForPageAsync(string purpose, IReadOnlyDictionary<string, ContactCard> cards, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        ArgumentNullException.ThrowIfNull(cards);
+        var statuses = await consents.StatusesOfAsync(cards.Keys, cancellationToken);
+        var facts = cards.ToDictionary(
+            c => c.Key,
+            c => new ContactFacts(c.Value.Source?.Provenance, c.Value.Suppressions.Select(s => s.ToPolicy()).ToList()),
+            StringComparer.Ordinal);
+        return new AudienceGate(purpose, statuses, facts, options.Value.PolicyOptions());
+    }
 }
 
 /// <summary>Decisions for one purpose over a whole audience, from what <see cref="ContactGate.ForAudienceAsync"/> read.</summary>
@@ -70,5 +86,12 @@ public sealed class AudienceGate
     {
         var facts = FactsOf(subjectKey);
         return ContactPolicy.Decide(Purpose, channel, _statuses.GetValueOrDefault(subjectKey, []), facts.Suppressions, facts.Provenance, options ?? _options, now);
+    }
+
+    /// <summary>Why the subject may not be contacted, as an exclusion code (<see cref="Core.Campaigns.ExclusionReasons"/>); null when they may.</summary>
+    public string? ExclusionOf(string subjectKey, ContactChannel channel, DateTimeOffset now)
+    {
+        var facts = FactsOf(subjectKey);
+        return Core.Campaigns.ExclusionReasons.Of(Purpose, channel, _statuses.GetValueOrDefault(subjectKey, []), facts.Suppressions, facts.Provenance, _options, now);
     }
 }

@@ -74,6 +74,13 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// </summary>
     public TableClient CampaignSends { get; } = tables.GetTableClient("campaignsends");
 
+    /// <summary>
+    /// Campaign e-mails per contact per day, for frequency caps across campaigns: PartitionKey = UTC day (yyyyMMdd),
+    /// RowKey = pseudonymous subject key "|" campaign id "|" step; when it went out. Rows older than the longest cap
+    /// window are deleted. Exported and erased with the subject.
+    /// </summary>
+    public TableClient CampaignFrequency { get; } = tables.GetTableClient("campaignfrequency");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -107,7 +114,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends })
+        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends, CampaignFrequency })
         {
             await CreateTableAsync(table, cancellationToken);
         }

@@ -42,6 +42,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 
     /// <summary>Campaign e-mails sent to the subject, failed, or withheld from them, and why.</summary>
     public IReadOnlyList<Campaigns.SendRecord> CampaignSends { get; init; } = [];
+
+    /// <summary>Campaign e-mails of the last days counted against the subject's frequency cap.</summary>
+    public IReadOnlyList<Campaigns.FrequencySend> CampaignFrequency { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -60,7 +63,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="DriveRecords">Consent drives' records of the subject (form displays, asks, wave choices, list lines) deleted.</param>
 /// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
 /// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0);
+/// <param name="CampaignFrequency">Frequency-cap counts of campaign e-mails sent to the subject deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -79,6 +83,7 @@ public sealed partial class SubjectRights(
     ConsentDrives.ConsentDriveStore drives,
     Campaigns.CampaignTracking campaignTracking,
     Campaigns.CampaignSendLedger campaignSends,
+    Campaigns.CampaignFrequencyStore campaignFrequency,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -98,7 +103,8 @@ public sealed partial class SubjectRights(
         var replies = await sms.RepliesAsync([subjectKey, .. numberKeys.Select(SmsHistory.UnmatchedPartition)], cancellationToken);
         var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
         var sends = await campaignSends.ExportAsync(subjectKey, cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0)
+        var counted = await campaignFrequency.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0 && counted.Count == 0)
         {
             return null;
         }
@@ -127,6 +133,7 @@ public sealed partial class SubjectRights(
             ConsentDrives = await drives.ExportAsync(ConsentKey(id), cancellationToken),
             CampaignEngagement = campaignEngagement,
             CampaignSends = sends,
+            CampaignFrequency = counted,
         };
     }
 
@@ -162,12 +169,13 @@ public sealed partial class SubjectRights(
         var driveRecords = await drives.EraseAsync(subjectKey, cancellationToken) + await drives.EraseFromListsAsync(subjectKey, cancellationToken);
         var campaignEvents = await campaignTracking.EraseAsync(subjectKey, cancellationToken);
         var campaignSendRows = await campaignSends.EraseAsync(subjectKey, cancellationToken);
+        var frequencyRows = await campaignFrequency.EraseAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -188,6 +196,7 @@ public sealed partial class SubjectRights(
                 ["DriveRecords"] = driveRecords,
                 ["CampaignEvents"] = campaignEvents,
                 ["CampaignSends"] = campaignSendRows,
+                ["CampaignFrequency"] = frequencyRows,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

@@ -26,6 +26,24 @@ public sealed class TemplatePersonalisation(ProfileQuery profiles, ProfileStore 
         return new TemplateData(profile, products, profile.Insights?.NextBestOffer, unsubscribeUrl, preferencesUrl, campaign);
     }
 
+    /// <summary>
+    /// The template data of a campaign recipient named by their pseudonymous subject key: their profile's when one is
+    /// held, else a bare profile (a contact imported before any visit), so every recipient gets a message.
+    /// </summary>
+    public async Task<TemplateData> GatherForSubjectKeyAsync(string subjectKey, string unsubscribeUrl, string preferencesUrl, CampaignContext campaign, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        // The subject key is the key of the user identity, so the identity link finds the profile without the user id.
+        if (await profileStore.FindByIdentityAsync(new IdentityKey(subjectKey), cancellationToken) is { UserId: { } userId }
+            && await GatherAsync(userId, unsubscribeUrl, preferencesUrl, campaign, cancellationToken) is { } data)
+        {
+            return data;
+        }
+
+        var bare = Core.Profiles.Profile360.Compose(new Core.Profiles.ProfileDocument { ProfileKey = subjectKey }, []);
+        return new TemplateData(bare, [], null, unsubscribeUrl, preferencesUrl, campaign);
+    }
+
     private async Task<IReadOnlyList<string>> IdentityKeysAsync(string subject, CancellationToken cancellationToken)
     {
         var candidates = new[] { IdentityRef.User(subject), IdentityRef.Anonymous(subject) };

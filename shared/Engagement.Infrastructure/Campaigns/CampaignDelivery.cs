@@ -1,0 +1,493 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using Engagement.Core.Campaigns;
+using Engagement.Core.Consent;
+using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Contacts;
+using Engagement.Infrastructure.Email;
+using Engagement.Infrastructure.Templates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Engagement.Infrastructure.Campaigns;
+
+/// <summary>Who a campaign e-mail comes from.</summary>
+/// <param name="Address">The sender address (in Azure, one of the linked domain's MailFrom addresses).</param>
+/// <param name="Name">The display name.</param>
+/// <param name="ReplyTo">Where replies go, when not to the sender.</param>
+public sealed record CampaignSender(string Address, string? Name = null, string? ReplyTo = null);
+
+/// <summary>What a variant sends.</summary>
+/// <param name="TemplateId">The saved template.</param>
+/// <param name="Subject">A subject line (Liquid, like the template's) that replaces the template's, e.g. for a reminder.</param>
+public sealed record DeliveryVariant(string TemplateId, string? Subject = null);
+
+/// <summary>One recipient of a batch.</summary>
+/// <param name="SubjectKey">Their pseudonymous subject key.</param>
+/// <param name="Email">Their address when the audience was resolved (the contact's current address is used when it changed since).</param>
+/// <param name="Variant">The variant they get.</param>
+/// <param name="Name">Their name for the To header, if known.</param>
+public sealed record DeliveryRecipient(string SubjectKey, string Email, string Variant, string? Name = null);
+
+/// <summary>A batch of one campaign step to send.</summary>
+/// <param name="CampaignId">The campaign.</param>
+/// <param name="Step">The step (test, main, reminder …).</param>
+/// <param name="Purpose">The consent purpose the e-mail is sent for (<c>marketing</c>).</param>
+/// <param name="Sender">Who it comes from.</param>
+/// <param name="Variants">Each variant's template.</param>
+/// <param name="Recipients">Who gets it.</param>
+/// <param name="PublicBaseUrl">Where recipients reach this deployment (tracking, unsubscribe and preference links).</param>
+/// <param name="MaxPerSecond">The campaign's own throughput limit; null: only the deployment's.</param>
+/// <param name="CampaignName">The campaign's name as templates show it; null: the id.</param>
+/// <param name="FrequencyCap">The campaign's frequency cap; null: the configured one.</param>
+public sealed record DeliveryBatch(
+    string CampaignId,
+    string Step,
+    string Purpose,
+    CampaignSender Sender,
+    IReadOnlyDictionary<string, DeliveryVariant> Variants,
+    IReadOnlyList<DeliveryRecipient> Recipients,
+    Uri PublicBaseUrl,
+    double? MaxPerSecond = null,
+    string? CampaignName = null,
+    FrequencyCap? FrequencyCap = null);
+
+/// <summary>A recipient not sent to, and why.</summary>
+/// <param name="SubjectKey">The recipient.</param>
+/// <param name="Reason">The relay's reply, a template failure, or an exclusion code.</param>
+public sealed record DeliveryOutcome(string SubjectKey, string Reason);
+
+/// <summary>What a batch did.</summary>
+/// <param name="Sent">Messages the relay took.</param>
+/// <param name="Resent">Of those, messages sent again under the same Message-ID after taking over a stopped sender's claim.</param>
+/// <param name="Skipped">Recipients already sent, failed, excluded or being sent by another sender: nothing done.</param>
+/// <param name="Failed">Refused for good (a 5xx reply, a template that cannot render for them), recorded and never retried.</param>
+/// <param name="Excluded">Left out at the moment of sending (consent, suppression or frequency cap changed since the audience was resolved).</param>
+public sealed record DeliveryResult(int Sent, int Resent, int Skipped, IReadOnlyList<DeliveryOutcome> Failed, IReadOnlyList<DeliveryOutcome> Excluded);
+
+/// <summary>
+/// Sends one batch of a campaign step, each recipient exactly once as far as SMTP allows: claims the batch in the
+/// ledger, decides each recipient again with the contact gate and the frequency cap (consent can change between the
+/// audience and the send), renders each message (personalised, links tracked, unsubscribe link and List-Unsubscribe
+/// headers, the send's own Message-ID), hands it to the relay through the connection pool at the allowed rate, and marks
+/// it sent in small batches as the relay takes them (the window between the relay's 250 and the mark is where a crash
+/// could send again; it stays a few milliseconds wide). A fault the retries cannot overcome stops the batch: claims not
+/// yet sent are given back and the fault surfaces, so the workflow activity retries, and the retry skips what went out.
+/// </summary>
+public sealed partial class CampaignDelivery(
+    CampaignSendLedger ledger,
+    ContactStore contacts,
+    ContactGate gate,
+    CampaignFrequencyStore frequency,
+    TemplateStore templates,
+    TemplatePersonalisation personalisation,
+    TrackingLinks trackingLinks,
+    CampaignTracking tracking,
+    UnsubscribeLinks unsubscribeLinks,
+    SmtpRelayPool relay,
+    IOptions<CampaignDeliveryOptions> options,
+    ILogger<CampaignDelivery> logger,
+    TimeProvider clock)
+{
+    // Marks go out as soon as one is waiting, up to one transaction's worth at a time.
+    private const int MarkBatch = 100;
+
+    /// <summary>Sends a batch; see the type's summary. Invalid input throws <see cref="ArgumentException"/>.</summary>
+    public async Task<DeliveryResult> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken = default)
+    {
+        Validate(batch);
+        if (!relay.IsConfigured)
+        {
+            throw new InvalidOperationException("E-mail is not configured: set Email:Smtp:Host and Email:From.");
+        }
+
+        var variants = await TemplatesAsync(batch, cancellationToken);
+        var domain = batch.Sender.Address[(batch.Sender.Address.LastIndexOf('@') + 1)..];
+        var recipients = batch.Recipients.DistinctBy(r => r.SubjectKey, StringComparer.Ordinal).ToList();
+        var planned = recipients
+            .Select(r => new PlannedSend(r.SubjectKey, r.Variant, new CampaignMessageId(batch.CampaignId, batch.Step, r.Variant, r.SubjectKey).Format(domain)))
+            .ToList();
+        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, options.Value.ClaimLease(), cancellationToken);
+        var skipped = recipients.Count - claims.Count;
+        if (claims.Count == 0)
+        {
+            return new DeliveryResult(0, 0, skipped, [], []);
+        }
+
+        var (toSend, excluded) = await RecheckAsync(batch, claims, recipients, cancellationToken);
+        if (excluded.Count > 0)
+        {
+            await ledger.MarkExcludedAsync(batch.CampaignId, batch.Step, excluded.Select(e => (e.SubjectKey, e.Reason)), cancellationToken);
+        }
+
+        var run = new DeliveryRun(batch, variants, claims.Where(c => c.Resend).Select(c => c.Send.SubjectKey).ToHashSet(StringComparer.Ordinal));
+        Exception? fault = null;
+        try
+        {
+            await RunAsync(run, toSend, cancellationToken);
+        }
+        catch (Exception ex) when (ex is EmailNotSentException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            fault = ex;
+        }
+
+        // Claims the relay never answered go back, so the retry claims them afresh instead of waiting out the lease.
+        var answered = run.Answered;
+        var unanswered = toSend.Select(s => s.Claim.Send.SubjectKey).Where(k => !answered.Contains(k)).ToList();
+        if (unanswered.Count > 0)
+        {
+            await ledger.ReleaseAsync(batch.CampaignId, batch.Step, unanswered, CancellationToken.None);
+        }
+
+        if (fault is not null)
+        {
+            LogStopped(logger, batch.CampaignId, batch.Step, run.SentCount, unanswered.Count, fault.Message);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
+        }
+
+        return new DeliveryResult(run.SentCount, run.ResentCount, skipped, run.Failures, excluded);
+    }
+
+    private async Task<(List<Pending> ToSend, List<DeliveryOutcome> Excluded)> RecheckAsync(
+        DeliveryBatch batch, IReadOnlyList<SendClaim> claims, List<DeliveryRecipient> recipients, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var keys = claims.Select(c => c.Send.SubjectKey).ToList();
+        var cards = await contacts.CardsOfAsync(keys, cancellationToken);
+        var pageGate = await gate.ForPageAsync(batch.Purpose, cards, cancellationToken);
+        var cap = batch.FrequencyCap ?? options.Value.FrequencyCap.Cap();
+        var history = cap == FrequencyCap.None ? new FrequencyHistory() : await frequency.ReadWeekOfAsync(keys, now, cancellationToken);
+        var byKey = recipients.ToDictionary(r => r.SubjectKey, StringComparer.Ordinal);
+        var toSend = new List<Pending>();
+        var excluded = new List<DeliveryOutcome>();
+        foreach (var claim in claims)
+        {
+            var key = claim.Send.SubjectKey;
+            var address = cards.GetValueOrDefault(key)?.Email?.Value;
+            var reason = address is null ? ExclusionReasons.NoEmail
+                : pageGate.ExclusionOf(key, ContactChannel.Email, now)
+                ?? (history.Allows(cap, key, batch.CampaignId, batch.Step, now) ? null : ExclusionReasons.FrequencyCap);
+            if (reason is null)
+            {
+                toSend.Add(new Pending(claim, address!, byKey[key].Name));
+            }
+            else
+            {
+                excluded.Add(new DeliveryOutcome(key, reason));
+            }
+        }
+
+        return (toSend, excluded);
+    }
+
+    private async Task RunAsync(DeliveryRun run, List<Pending> toSend, CancellationToken cancellationToken)
+    {
+        var batch = run.Batch;
+        var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 4);
+        var marks = Channel.CreateUnbounded<Mark>(new UnboundedChannelOptions { SingleReader = true });
+        var marker = MarkAsync(run, marks.Reader);
+
+        var render = Task.Run(async () =>
+        {
+            try
+            {
+                await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = relay.Connections * 2, CancellationToken = stop.Token }, async (pending, token) =>
+                {
+                    var outgoing = await RenderAsync(run, pending, token);
+                    if (outgoing.Failure is not null)
+                    {
+                        marks.Writer.TryWrite(new Mark(pending.Claim.Send.SubjectKey, false, outgoing.Failure, default));
+                        return;
+                    }
+
+                    await rendered.Writer.WriteAsync(outgoing, token);
+                });
+            }
+            finally
+            {
+                rendered.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+
+        var senders = Enumerable.Range(0, relay.Connections).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var outgoing in rendered.Reader.ReadAllAsync(stop.Token))
+                {
+                    using var message = outgoing.Message!;
+                    if (stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    // The caller's token, not the stop: a send already started runs to the relay's answer, which is recorded.
+                    var reply = await relay.SendAsync(message, pace, cancellationToken);
+                    marks.Writer.TryWrite(new Mark(outgoing.SubjectKey, reply.Sent, reply.Refusal, clock.GetUtcNow()));
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }, CancellationToken.None)).ToList();
+
+        try
+        {
+            await Task.WhenAll(senders.Append(render));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Stopped because a sender failed: that sender's fault is the one to surface.
+            var failed = senders.FirstOrDefault(s => s.IsFaulted && s.Exception!.InnerException is not OperationCanceledException);
+            if (failed is not null)
+            {
+                await failed;
+            }
+
+            throw;
+        }
+        finally
+        {
+            marks.Writer.TryComplete();
+            await marker;
+            while (rendered.Reader.TryRead(out var left))
+            {
+                left.Message?.Dispose();
+            }
+        }
+    }
+
+    private async Task<Outgoing> RenderAsync(DeliveryRun run, Pending pending, CancellationToken cancellationToken)
+    {
+        var batch = run.Batch;
+        var send = pending.Claim.Send;
+        // A takeover keeps the variant and Message-ID of the first claim, so the message is the same one again.
+        if (!run.Templates.TryGetValue(send.Variant, out var template))
+        {
+            return new Outgoing(send.SubjectKey, null, $"template: the variant '{send.Variant}' of the first claim is not in this batch");
+        }
+
+        var root = batch.PublicBaseUrl.GetLeftPart(UriPartial.Authority);
+        var unsubscribe = new UnsubscribeLink(send.SubjectKey, batch.Purpose, batch.CampaignId, send.MessageId);
+        var unsubscribeUrl = unsubscribeLinks.Link(unsubscribe, root);
+        var data = await personalisation.GatherForSubjectKeyAsync(
+            send.SubjectKey, unsubscribeUrl, root + "/consent/page", new CampaignContext(batch.CampaignName ?? batch.CampaignId, send.Variant), cancellationToken);
+        var outcome = TemplateRenderer.Render(template, data);
+        if (outcome.Failure is { } failure)
+        {
+            return new Outgoing(send.SubjectKey, null, "template: " + failure);
+        }
+
+        var now = clock.GetUtcNow();
+        var rendered = outcome.Message!;
+        var html = tracking.Signer is null
+            ? rendered.Html
+            : trackingLinks.Rewrite(rendered.Html, new TrackedMessage(batch.CampaignId, send.Variant, send.MessageId, send.SubjectKey, now), batch.PublicBaseUrl);
+        var message = new MimeMessage
+        {
+            Subject = rendered.Subject,
+            MessageId = send.MessageId,
+            Date = now,
+            Body = new BodyBuilder { HtmlBody = WithPreheader(html, rendered.Preheader), TextBody = rendered.Text }.ToMessageBody(),
+        };
+        message.From.Add(new MailboxAddress(batch.Sender.Name ?? string.Empty, batch.Sender.Address));
+        if (!string.IsNullOrWhiteSpace(batch.Sender.ReplyTo))
+        {
+            message.ReplyTo.Add(MailboxAddress.Parse(batch.Sender.ReplyTo));
+        }
+
+        message.To.Add(new MailboxAddress(pending.Name ?? string.Empty, pending.Address));
+        foreach (var (name, value) in unsubscribeLinks.Headers(unsubscribe, publicBase: root))
+        {
+            message.Headers.Add(name, value);
+        }
+
+        return new Outgoing(send.SubjectKey, message, null);
+    }
+
+    private async Task MarkAsync(DeliveryRun run, ChannelReader<Mark> reader)
+    {
+        var batch = run.Batch;
+        // Marks are written even while the batch is stopping: a message the relay took must be recorded as sent.
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            var taken = new List<Mark>();
+            while (taken.Count < MarkBatch && reader.TryRead(out var mark))
+            {
+                taken.Add(mark);
+                run.Answered.Add(mark.SubjectKey);
+            }
+
+            var sent = taken.Where(m => m.Sent).ToList();
+            var refused = taken.Where(m => !m.Sent).ToList();
+            if (sent.Count > 0)
+            {
+                await ledger.MarkSentAsync(batch.CampaignId, batch.Step, sent.Select(m => m.SubjectKey), CancellationToken.None);
+                run.Count(sent.Select(m => m.SubjectKey));
+                await frequency.RecordAsync(sent.Select(m => new FrequencySend(m.SubjectKey, batch.CampaignId, batch.Step, m.At)), CancellationToken.None);
+            }
+
+            if (refused.Count > 0)
+            {
+                await ledger.MarkFailedAsync(batch.CampaignId, batch.Step, refused.Select(m => (m.SubjectKey, m.Reason ?? "refused")), CancellationToken.None);
+                run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
+            }
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<string, CampaignTemplate>> TemplatesAsync(DeliveryBatch batch, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, CampaignTemplate>(StringComparer.Ordinal);
+        foreach (var (variant, spec) in batch.Variants)
+        {
+            var stored = await templates.GetAsync(spec.TemplateId, cancellationToken)
+                ?? throw new ArgumentException($"The template '{spec.TemplateId}' of variant '{variant}' does not exist.", nameof(batch));
+            found[variant] = spec.Subject is null ? stored.Template : stored.Template with { Subject = spec.Subject };
+        }
+
+        return found;
+    }
+
+    private static void Validate(DeliveryBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var (name, value) in new[] { ("campaign id", batch.CampaignId), ("step", batch.Step) })
+        {
+            if (!CampaignMessageId.IsPart(value))
+            {
+                throw new ArgumentException($"The {name} '{value}' may hold letters, digits, '-' and '_' only.", nameof(batch));
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(batch.Purpose))
+        {
+            throw new ArgumentException("A batch names the purpose its e-mail is sent for.", nameof(batch));
+        }
+
+        if (batch.Sender is null || !MailboxAddress.TryParse(batch.Sender.Address, out var from) || from.Address != batch.Sender.Address.Trim() || !from.Address.Contains('@', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The sender must be one e-mail address.", nameof(batch));
+        }
+
+        if (!string.IsNullOrWhiteSpace(batch.Sender.ReplyTo) && !MailboxAddress.TryParse(batch.Sender.ReplyTo, out _))
+        {
+            throw new ArgumentException("The reply-to must be an e-mail address.", nameof(batch));
+        }
+
+        if (batch.PublicBaseUrl is null || !batch.PublicBaseUrl.IsAbsoluteUri || batch.PublicBaseUrl.Scheme is not ("https" or "http"))
+        {
+            throw new ArgumentException("The public base URL must be an absolute http(s) address.", nameof(batch));
+        }
+
+        if (batch.MaxPerSecond is < 0 || batch.MaxPerSecond is { } rate && (double.IsNaN(rate) || double.IsInfinity(rate)))
+        {
+            throw new ArgumentException("The throughput limit is a number of messages per second (or left out).", nameof(batch));
+        }
+
+        if (batch.FrequencyCap?.Problem() is { } capProblem)
+        {
+            throw new ArgumentException(capProblem, nameof(batch));
+        }
+
+        if (batch.Variants is null || batch.Variants.Count == 0 || batch.Variants.Keys.Any(v => !CampaignMessageId.IsPart(v)))
+        {
+            throw new ArgumentException("A batch names at least one variant, each of letters, digits, '-' and '_'.", nameof(batch));
+        }
+
+        foreach (var (variant, spec) in batch.Variants)
+        {
+            if (spec.Subject is not null && TemplateValidator.Validate(TemplatePart.Subject, spec.Subject) is { Count: > 0 } issues)
+            {
+                throw new ArgumentException($"The subject of variant '{variant}' does not parse: {issues[0]}", nameof(batch));
+            }
+        }
+
+        foreach (var recipient in batch.Recipients ?? throw new ArgumentException("A batch lists its recipients.", nameof(batch)))
+        {
+            if (!CampaignMessageId.IsPart(recipient.SubjectKey) || !batch.Variants.ContainsKey(recipient.Variant ?? string.Empty))
+            {
+                throw new ArgumentException($"Recipient '{recipient.SubjectKey}' needs a subject key of letters, digits, '-' and '_' and one of the batch's variants.", nameof(batch));
+            }
+        }
+    }
+
+    // A preheader is the line inboxes show after the subject: hidden text at the top of the body.
+    private static string WithPreheader(string html, string preheader)
+    {
+        if (string.IsNullOrWhiteSpace(preheader))
+        {
+            return html;
+        }
+
+        var hidden = $"<div style=\"display:none;max-height:0;overflow:hidden;mso-hide:all\">{WebUtility.HtmlEncode(preheader)}</div>";
+        var body = html.IndexOf("<body", StringComparison.OrdinalIgnoreCase);
+        var open = body < 0 ? -1 : html.IndexOf('>', body);
+        return open < 0 ? hidden + html : html.Insert(open + 1, hidden);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} step {Step} stopped after {Sent} sent; {Released} claims given back: {Reason}")]
+    private static partial void LogStopped(ILogger logger, string campaignId, string step, int sent, int released, string reason);
+
+    private sealed record Pending(SendClaim Claim, string Address, string? Name);
+
+    private sealed record Outgoing(string SubjectKey, MimeMessage? Message, string? Failure);
+
+    private sealed record Mark(string SubjectKey, bool Sent, string? Reason, DateTimeOffset At);
+
+    /// <summary>What one batch has done so far; written by the marker, read after it finished.</summary>
+    private sealed class DeliveryRun(DeliveryBatch batch, IReadOnlyDictionary<string, CampaignTemplate> templates, HashSet<string> resends)
+    {
+        private readonly ConcurrentBag<DeliveryOutcome> _failures = [];
+        private int _sent;
+        private int _resent;
+
+        public DeliveryBatch Batch => batch;
+
+        public IReadOnlyDictionary<string, CampaignTemplate> Templates => templates;
+
+        /// <summary>Recipients the relay (or the renderer) answered for: sent or refused.</summary>
+        public ConcurrentHashSet Answered { get; } = new();
+
+        public int SentCount => _sent;
+
+        public int ResentCount => _resent;
+
+        public IReadOnlyList<DeliveryOutcome> Failures => _failures.OrderBy(f => f.SubjectKey, StringComparer.Ordinal).ToList();
+
+        public void Count(IEnumerable<string> sent)
+        {
+            foreach (var key in sent)
+            {
+                _sent++;
+                if (resends.Contains(key))
+                {
+                    _resent++;
+                }
+            }
+        }
+
+        public void Fail(IEnumerable<DeliveryOutcome> failures)
+        {
+            foreach (var failure in failures)
+            {
+                _failures.Add(failure);
+            }
+        }
+    }
+
+    /// <summary>A set of keys shared between the marker and the caller.</summary>
+    private sealed class ConcurrentHashSet
+    {
+        private readonly ConcurrentDictionary<string, byte> _keys = new(StringComparer.Ordinal);
+
+        public void Add(string key) => _keys.TryAdd(key, 0);
+
+        public bool Contains(string key) => _keys.ContainsKey(key);
+    }
+}

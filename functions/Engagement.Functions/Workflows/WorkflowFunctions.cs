@@ -19,6 +19,7 @@ public static class WorkflowOrchestrators
     public static IReadOnlyDictionary<string, string> Names { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [Core.ConsentDrives.ConsentDrive.Type] = nameof(WorkflowFunctions.ConsentDriveWorkflow),
+        [Core.Triggers.TriggeredEmail.Type] = nameof(WorkflowFunctions.TriggeredEmailWorkflow),
     };
 }
 
@@ -31,6 +32,10 @@ public sealed class WorkflowFunctions(WorkflowCatalog catalog, IOptions<Workflow
 {
     [Function(nameof(ConsentDriveWorkflow))]
     public Task<WorkflowEnvelope> ConsentDriveWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, WorkflowEnvelope envelope) =>
+        DurableWorkflow.RunAsync(context, envelope, catalog);
+
+    [Function(nameof(TriggeredEmailWorkflow))]
+    public Task<WorkflowEnvelope> TriggeredEmailWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, WorkflowEnvelope envelope) =>
         DurableWorkflow.RunAsync(context, envelope, catalog);
 
     [Function(DurableWorkflow.ActivityName)]

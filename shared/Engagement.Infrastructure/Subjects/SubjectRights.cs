@@ -45,6 +45,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 
     /// <summary>Campaign e-mails of the last days counted against the subject's frequency cap.</summary>
     public IReadOnlyList<Campaigns.FrequencySend> CampaignFrequency { get; init; } = [];
+
+    /// <summary>Runs of triggered e-mails for the subject (abandoned cart, welcome, birthday, intent) and how each ended.</summary>
+    public IReadOnlyList<Triggers.TriggerRunRecordView> TriggerRuns { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -64,7 +67,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
 /// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
 /// <param name="CampaignFrequency">Frequency-cap counts of campaign e-mails sent to the subject deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0);
+/// <param name="TriggerRuns">Rows of triggered e-mail runs for the subject deleted.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0, int TriggerRuns = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -84,6 +88,7 @@ public sealed partial class SubjectRights(
     Campaigns.CampaignTracking campaignTracking,
     Campaigns.CampaignSendLedger campaignSends,
     Campaigns.CampaignFrequencyStore campaignFrequency,
+    Triggers.TriggerRunLog triggerRuns,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -104,7 +109,8 @@ public sealed partial class SubjectRights(
         var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
         var sends = await campaignSends.ExportAsync(subjectKey, cancellationToken);
         var counted = await campaignFrequency.ExportAsync(subjectKey, cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0 && counted.Count == 0)
+        var runs = await triggerRuns.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0 && counted.Count == 0 && runs.Count == 0)
         {
             return null;
         }
@@ -134,6 +140,7 @@ public sealed partial class SubjectRights(
             CampaignEngagement = campaignEngagement,
             CampaignSends = sends,
             CampaignFrequency = counted,
+            TriggerRuns = runs,
         };
     }
 
@@ -170,12 +177,13 @@ public sealed partial class SubjectRights(
         var campaignEvents = await campaignTracking.EraseAsync(subjectKey, cancellationToken);
         var campaignSendRows = await campaignSends.EraseAsync(subjectKey, cancellationToken);
         var frequencyRows = await campaignFrequency.EraseAsync(subjectKey, cancellationToken);
+        var triggerRunRows = await triggerRuns.EraseAsync(subjectKey, cancellationToken);
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows + triggerRunRows > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows, triggerRunRows);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -197,6 +205,7 @@ public sealed partial class SubjectRights(
                 ["CampaignEvents"] = campaignEvents,
                 ["CampaignSends"] = campaignSendRows,
                 ["CampaignFrequency"] = frequencyRows,
+                ["TriggerRuns"] = triggerRunRows,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }

@@ -171,7 +171,8 @@ public static class DependencyInjection
         services.AddSingleton<Triggers.TriggerHttp>();
         services.AddSingleton<Triggers.BirthdayTriggerScan>();
         services.AddSingleton<IScheduledJob>(sp => sp.GetRequiredService<Triggers.BirthdayTriggerScan>());
-        services.AddSingleton<Models.IScoreObserver, Triggers.IntentTriggerSignals>();
+        services.AddSingleton<Triggers.IntentTriggerSignals>();
+        services.AddSingleton<Models.IScoreObserver>(sp => sp.GetRequiredService<Triggers.IntentTriggerSignals>());
         services.AddWorkflow<Core.Triggers.TriggeredEmailInput, Core.Triggers.TriggeredEmailState, Core.Triggers.TriggeredEmail>();
         services.AddWorkflowActivity<Triggers.TriggerSendActivity>();
         services.AddWorkflowActivity<Triggers.TriggerRecordActivity>();

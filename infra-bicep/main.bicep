@@ -80,6 +80,21 @@ param campaignConversionEvent string = 'Order Completed'
 @description('A conversion is credited to a campaign when it comes within this long after a click (TimeSpan).')
 param campaignAttributionWindow string = '7.00:00:00'
 
+@description('Contacts with no event and no contact given for this many months are left out of campaigns; 0: nobody is.')
+@minValue(0)
+@maxValue(240)
+param campaignInactiveMonths int = 12
+
+@description('Campaign e-mails a contact may get in any 24 hours, across campaigns; 0: no daily cap.')
+@minValue(0)
+@maxValue(1000)
+param campaignMaxPerDay int = 1
+
+@description('Campaign e-mails a contact may get in any 7 days, across campaigns; 0: no weekly cap.')
+@minValue(0)
+@maxValue(1000)
+param campaignMaxPerWeek int = 3
+
 @secure()
 @description('Client secret of the Entra app that sends e-mail over the Communication Services SMTP relay. Empty keeps the stored one.')
 param smtpClientSecret string = ''
@@ -214,6 +229,14 @@ param emailFrom string = ''
 
 @description('Sender display name.')
 param emailFromName string = 'Engagement 360'
+
+@description('Campaign e-mails a second handed to the relay at most (the Communication Services quota of the resource; raise it with the quota); 0: no limit.')
+param emailMaxPerSecond string = '0.5'
+
+@description('SMTP connections campaign sending keeps open to the relay.')
+@minValue(1)
+@maxValue(64)
+param smtpConnections int = 4
 
 @description('Where Communication Services keeps e-mail data at rest.')
 param emailDataLocation string = 'Europe'
@@ -427,6 +450,12 @@ var engagementSettings = {
   Campaigns__ConversionEvent: campaignConversionEvent
   Campaigns__AttributionWindow: campaignAttributionWindow
 
+  // Campaign audiences and sending: inactivity, the frequency cap across campaigns, and how long a claimed send is held.
+  Campaigns__InactiveMonths: string(campaignInactiveMonths)
+  Campaigns__FrequencyCap__MaxPerDay: string(campaignMaxPerDay)
+  Campaigns__FrequencyCap__MaxPerWeek: string(campaignMaxPerWeek)
+  Campaigns__ClaimLeaseMinutes: '15'
+
   // E-mail over the Communication Services SMTP relay as the Entra app (off until smtpEntraAppId is given).
   Email__From: empty(emailFrom) ? communication.outputs.senderAddress : emailFrom
   Email__FromName: emailFromName
@@ -436,6 +465,12 @@ var engagementSettings = {
   Email__Smtp__UserName: empty(smtpEntraAppId) ? '' : '${communication.outputs.name}.${smtpEntraAppId}.${tenant().tenantId}'
   Email__Smtp__Password: empty(smtpEntraAppId) ? '' : keyVault.outputs.smtpClientSecretReference
   Email__Smtp__TimeoutSeconds: '30'
+  Email__Smtp__Connections: string(smtpConnections)
+  // Campaign sending: the relay's rate, and retries of "try later" (4xx, dropped connections) with backoff.
+  Email__MaxPerSecond: emailMaxPerSecond
+  Email__Retry__MaxAttempts: '5'
+  Email__Retry__BaseDelayMilliseconds: '500'
+  Email__Retry__MaxDelaySeconds: '30'
 
   // %EventHubs:ConsumerGroup% in both Event Hubs triggers.
   EventHubs__ConsumerGroup: eventHubsConsumerGroup

@@ -38,7 +38,7 @@ internal static class BenchCommand
                 (parse.GetValue(skip) ?? []).ToHashSet());
             return await IngestBench.RunAsync(parse.GetValue(storage), settings, cancellationToken);
         });
-        return new Command("bench", "Benchmarks: run on demand, print figures.") { ingest, Models() };
+        return new Command("bench", "Benchmarks: run on demand, print figures.") { ingest, Models(), Send(storage) };
     }
 
     private static Command Models()
@@ -83,6 +83,40 @@ internal static class BenchCommand
             return ModelBench.RunAsync(settings, cancellationToken);
         });
         return models;
+    }
+
+    private static Command Send(Option<string?> storage)
+    {
+        var messages = new Option<int>("--messages") { Description = "Messages sent by (a) and by (b) each.", DefaultValueFactory = _ => 5_000 };
+        var profiles = new Option<int>("--profiles") { Description = "Profiles (with contacts) the audience of (c) is resolved over; generation is not timed.", DefaultValueFactory = _ => 1_000_000 };
+        var connections = new Option<int>("--connections") { Description = "SMTP connections of (a) and (b).", DefaultValueFactory = _ => 4 };
+        var chunks = new Option<int>("--chunks") { Description = "Turns (a) and (b) take.", DefaultValueFactory = _ => 10 };
+        var skip = new Option<string[]>("--skip") { Description = "Parts to leave out: send (a, b), audience (c).", AllowMultipleArgumentsPerToken = true };
+        Between(messages, 10, 1_000_000);
+        Between(profiles, 100, 20_000_000);
+        Between(connections, 1, 64);
+        Between(chunks, 1, 1_000);
+        skip.Validators.Add(result =>
+        {
+            if ((result.GetValueOrDefault<string[]>() ?? []).FirstOrDefault(s => s is not ("send" or "audience")) is { } unknown)
+            {
+                result.AddError($"--skip takes send or audience, not {unknown}.");
+            }
+        });
+
+        var send = new Command("send", "Campaign e-mails/s through the full path against a raw MailKit loop, and audience resolution over many profiles; prints one table.")
+        {
+            messages, profiles, connections, chunks, skip,
+        };
+        send.SetAction((parse, cancellationToken) =>
+        {
+            var skipped = parse.GetValue(skip) ?? [];
+            var settings = new SendBenchSettings(
+                parse.GetValue(messages), parse.GetValue(profiles), parse.GetValue(connections), Math.Min(parse.GetValue(chunks), parse.GetValue(messages)),
+                skipped.Contains("send"), skipped.Contains("audience"));
+            return SendBench.RunAsync(parse.GetValue(storage), settings, cancellationToken);
+        });
+        return send;
     }
 
     private static void Between<T>(Option<T> option, T min, T max)

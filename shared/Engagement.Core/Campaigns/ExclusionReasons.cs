@@ -84,7 +84,7 @@ public static class ExclusionReasons
     }
 
     /// <summary>
-    /// Whether a contact counts as inactive: no sign of life (an event, the contact given or updated) within
+    /// Whether a contact counts as inactive: no sign of life (an event, the contact given) within
     /// <paramref name="months"/> months before <paramref name="now"/>. Zero months: nobody is.
     /// </summary>
     public static bool IsInactive(DateTimeOffset? lastSignOfLife, int months, DateTimeOffset now) =>

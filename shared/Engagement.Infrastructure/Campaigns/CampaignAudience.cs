@@ -16,7 +16,7 @@ namespace Engagement.Infrastructure.Campaigns;
 /// <param name="Purpose">The consent purpose its e-mail is sent for (<c>marketing</c>).</param>
 /// <param name="SegmentId">The saved segment whose members it reaches; null: every contact held.</param>
 /// <param name="FrequencyCap">The campaign's frequency cap; null: the configured one.</param>
-/// <param name="InactiveMonths">Months without a sign of life after which a contact is left out; null: the configured number.</param>
+/// <param name="InactiveMonths">Months without a sign of life (an event, the contact given) after which a contact is left out; null: the configured number.</param>
 public sealed record AudienceRequest(string CampaignId, string Purpose, string? SegmentId = null, FrequencyCap? FrequencyCap = null, int? InactiveMonths = null);
 
 /// <summary>Someone a campaign may e-mail.</summary>
@@ -210,7 +210,8 @@ public sealed class CampaignAudience(
 
     private static DateTimeOffset? LastSignOfLife(Member member, ContactCard card, IReadOnlyDictionary<string, DateTimeOffset> activity)
     {
-        DateTimeOffset?[] signs = [member.LastEvent, activity.TryGetValue(member.SubjectKey, out var seen) ? seen : null, card.Source?.Since, card.UpdatedAt];
+        // When the contact was given counts; a later edit of the record (a CRM re-import) says nothing of the person.
+        DateTimeOffset?[] signs = [member.LastEvent, activity.TryGetValue(member.SubjectKey, out var seen) ? seen : null, card.Source?.Since];
         return signs.Where(s => s is not null && s.Value > DateTimeOffset.MinValue).Max();
     }
 

@@ -94,6 +94,10 @@ public sealed partial class CampaignDelivery(
     // Marks go out as soon as one is waiting, up to one transaction's worth at a time.
     private const int MarkBatch = 100;
 
+    // Recipients claimed and checked together: one ledger transaction; the first slice is smaller so sending starts sooner.
+    private const int SliceSize = 100;
+    private const int FirstSliceSize = 20;
+
     /// <summary>Sends a batch; see the type's summary. Invalid input throws <see cref="ArgumentException"/>.</summary>
     public async Task<DeliveryResult> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken = default)
     {
@@ -103,30 +107,11 @@ public sealed partial class CampaignDelivery(
             throw new InvalidOperationException("E-mail is not configured: set Email:Smtp:Host and Email:From.");
         }
 
-        var variants = await TemplatesAsync(batch, cancellationToken);
-        var domain = batch.Sender.Address[(batch.Sender.Address.LastIndexOf('@') + 1)..];
-        var recipients = batch.Recipients.DistinctBy(r => r.SubjectKey, StringComparer.Ordinal).ToList();
-        var planned = recipients
-            .Select(r => new PlannedSend(r.SubjectKey, r.Variant, new CampaignMessageId(batch.CampaignId, batch.Step, r.Variant, r.SubjectKey).Format(domain)))
-            .ToList();
-        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, options.Value.ClaimLease(), cancellationToken);
-        var skipped = recipients.Count - claims.Count;
-        if (claims.Count == 0)
-        {
-            return new DeliveryResult(0, 0, skipped, [], []);
-        }
-
-        var (toSend, excluded) = await RecheckAsync(batch, claims, recipients, cancellationToken);
-        if (excluded.Count > 0)
-        {
-            await ledger.MarkExcludedAsync(batch.CampaignId, batch.Step, excluded.Select(e => (e.SubjectKey, e.Reason)), cancellationToken);
-        }
-
-        var run = new DeliveryRun(batch, variants, claims.Where(c => c.Resend).Select(c => c.Send.SubjectKey).ToHashSet(StringComparer.Ordinal));
+        var run = new DeliveryRun(batch, await TemplatesAsync(batch, cancellationToken), batch.Recipients.DistinctBy(r => r.SubjectKey, StringComparer.Ordinal).ToList());
         Exception? fault = null;
         try
         {
-            await RunAsync(run, toSend, cancellationToken);
+            await RunAsync(run, cancellationToken);
         }
         catch (Exception ex) when (ex is EmailNotSentException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -134,8 +119,7 @@ public sealed partial class CampaignDelivery(
         }
 
         // Claims the relay never answered go back, so the retry claims them afresh instead of waiting out the lease.
-        var answered = run.Answered;
-        var unanswered = toSend.Select(s => s.Claim.Send.SubjectKey).Where(k => !answered.Contains(k)).ToList();
+        var unanswered = run.Unanswered();
         if (unanswered.Count > 0)
         {
             await ledger.ReleaseAsync(batch.CampaignId, batch.Step, unanswered, CancellationToken.None);
@@ -147,18 +131,54 @@ public sealed partial class CampaignDelivery(
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
         }
 
-        return new DeliveryResult(run.SentCount, run.ResentCount, skipped, run.Failures, excluded);
+        return new DeliveryResult(run.SentCount, run.ResentCount, run.Skipped, run.Failures, run.Excluded);
+    }
+
+    // A slice of the batch: claimed, decided again and rendered while earlier slices are being sent.
+    private async Task PrepareAsync(DeliveryRun run, DeliveryRecipient[] slice, ChannelWriter<Outgoing> rendered, ChannelWriter<Mark> marks, CancellationToken cancellationToken)
+    {
+        var batch = run.Batch;
+        var planned = slice
+            .Select(r => new PlannedSend(r.SubjectKey, r.Variant, new CampaignMessageId(batch.CampaignId, batch.Step, r.Variant, r.SubjectKey).Format(run.Domain)))
+            .ToList();
+        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, options.Value.ClaimLease(), cancellationToken);
+        run.Claimed(slice.Length, claims);
+        if (claims.Count == 0)
+        {
+            return;
+        }
+
+        var (toSend, excluded) = await RecheckAsync(batch, claims, slice, cancellationToken);
+        if (excluded.Count > 0)
+        {
+            await ledger.MarkExcludedAsync(batch.CampaignId, batch.Step, excluded.Select(e => (e.SubjectKey, e.Reason)), cancellationToken);
+            run.Exclude(excluded);
+        }
+
+        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = relay.Connections * 2, CancellationToken = cancellationToken }, async (pending, token) =>
+        {
+            var outgoing = await RenderAsync(run, pending, token);
+            if (outgoing.Failure is not null)
+            {
+                marks.TryWrite(new Mark(pending.Claim.Send.SubjectKey, false, outgoing.Failure, default));
+                return;
+            }
+
+            await rendered.WriteAsync(outgoing, token);
+        });
     }
 
     private async Task<(List<Pending> ToSend, List<DeliveryOutcome> Excluded)> RecheckAsync(
-        DeliveryBatch batch, IReadOnlyList<SendClaim> claims, List<DeliveryRecipient> recipients, CancellationToken cancellationToken)
+        DeliveryBatch batch, IReadOnlyList<SendClaim> claims, IReadOnlyList<DeliveryRecipient> recipients, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var keys = claims.Select(c => c.Send.SubjectKey).ToList();
-        var cards = await contacts.CardsOfAsync(keys, cancellationToken);
-        var pageGate = await gate.ForPageAsync(batch.Purpose, cards, cancellationToken);
         var cap = batch.FrequencyCap ?? options.Value.FrequencyCap.Cap();
-        var history = cap == FrequencyCap.None ? new FrequencyHistory() : await frequency.ReadWeekOfAsync(keys, now, cancellationToken);
+        var cardsRead = contacts.CardsOfAsync(keys, cancellationToken);
+        var historyRead = cap == FrequencyCap.None ? Task.FromResult(new FrequencyHistory()) : frequency.ReadWeekOfAsync(keys, now, cancellationToken);
+        var cards = await cardsRead;
+        var pageGate = await gate.ForPageAsync(batch.Purpose, cards, cancellationToken);
+        var history = await historyRead;
         var byKey = recipients.ToDictionary(r => r.SubjectKey, StringComparer.Ordinal);
         var toSend = new List<Pending>();
         var excluded = new List<DeliveryOutcome>();
@@ -182,7 +202,7 @@ public sealed partial class CampaignDelivery(
         return (toSend, excluded);
     }
 
-    private async Task RunAsync(DeliveryRun run, List<Pending> toSend, CancellationToken cancellationToken)
+    private async Task RunAsync(DeliveryRun run, CancellationToken cancellationToken)
     {
         var batch = run.Batch;
         var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
@@ -191,21 +211,14 @@ public sealed partial class CampaignDelivery(
         var marks = Channel.CreateUnbounded<Mark>(new UnboundedChannelOptions { SingleReader = true });
         var marker = MarkAsync(run, marks.Reader);
 
-        var render = Task.Run(async () =>
+        var prepare = Task.Run(async () =>
         {
             try
             {
-                await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = relay.Connections * 2, CancellationToken = stop.Token }, async (pending, token) =>
-                {
-                    var outgoing = await RenderAsync(run, pending, token);
-                    if (outgoing.Failure is not null)
-                    {
-                        marks.Writer.TryWrite(new Mark(pending.Claim.Send.SubjectKey, false, outgoing.Failure, default));
-                        return;
-                    }
-
-                    await rendered.Writer.WriteAsync(outgoing, token);
-                });
+                // A few slices in preparation at once (claimed and checked while others render), the first one small so
+                // that sending starts early.
+                await Parallel.ForEachAsync(Slices(run.Recipients), new ParallelOptions { MaxDegreeOfParallelism = 3, CancellationToken = stop.Token },
+                    (slice, token) => new ValueTask(PrepareAsync(run, slice, rendered.Writer, marks.Writer, token)));
             }
             finally
             {
@@ -239,7 +252,7 @@ public sealed partial class CampaignDelivery(
 
         try
         {
-            await Task.WhenAll(senders.Append(render));
+            await Task.WhenAll(senders.Append(prepare));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -260,6 +273,16 @@ public sealed partial class CampaignDelivery(
             {
                 left.Message?.Dispose();
             }
+        }
+    }
+
+    private static IEnumerable<DeliveryRecipient[]> Slices(IReadOnlyList<DeliveryRecipient> recipients)
+    {
+        var first = Math.Min(FirstSliceSize, recipients.Count);
+        yield return recipients.Take(first).ToArray();
+        foreach (var slice in recipients.Skip(first).Chunk(SliceSize))
+        {
+            yield return slice;
         }
     }
 
@@ -440,10 +463,13 @@ public sealed partial class CampaignDelivery(
 
     private sealed record Mark(string SubjectKey, bool Sent, string? Reason, DateTimeOffset At);
 
-    /// <summary>What one batch has done so far; written by the marker, read after it finished.</summary>
-    private sealed class DeliveryRun(DeliveryBatch batch, IReadOnlyDictionary<string, CampaignTemplate> templates, HashSet<string> resends)
+    /// <summary>What one batch has done so far; written by the preparers and the marker, read after both finished.</summary>
+    private sealed class DeliveryRun(DeliveryBatch batch, IReadOnlyDictionary<string, CampaignTemplate> templates, IReadOnlyList<DeliveryRecipient> recipients)
     {
         private readonly ConcurrentBag<DeliveryOutcome> _failures = [];
+        private readonly ConcurrentBag<DeliveryOutcome> _excluded = [];
+        private readonly ConcurrentDictionary<string, bool> _claimed = new(StringComparer.Ordinal);
+        private int _skipped;
         private int _sent;
         private int _resent;
 
@@ -451,23 +477,52 @@ public sealed partial class CampaignDelivery(
 
         public IReadOnlyDictionary<string, CampaignTemplate> Templates => templates;
 
+        public IReadOnlyList<DeliveryRecipient> Recipients => recipients;
+
+        public string Domain { get; } = batch.Sender.Address[(batch.Sender.Address.LastIndexOf('@') + 1)..];
+
         /// <summary>Recipients the relay (or the renderer) answered for: sent or refused.</summary>
         public ConcurrentHashSet Answered { get; } = new();
 
-        public int SentCount => _sent;
+        public int SentCount => Volatile.Read(ref _sent);
 
-        public int ResentCount => _resent;
+        public int ResentCount => Volatile.Read(ref _resent);
+
+        public int Skipped => Volatile.Read(ref _skipped);
 
         public IReadOnlyList<DeliveryOutcome> Failures => _failures.OrderBy(f => f.SubjectKey, StringComparer.Ordinal).ToList();
+
+        public IReadOnlyList<DeliveryOutcome> Excluded => _excluded.OrderBy(f => f.SubjectKey, StringComparer.Ordinal).ToList();
+
+        public void Claimed(int asked, IReadOnlyList<SendClaim> claims)
+        {
+            Interlocked.Add(ref _skipped, asked - claims.Count);
+            foreach (var claim in claims)
+            {
+                _claimed[claim.Send.SubjectKey] = claim.Resend;
+            }
+        }
+
+        public void Exclude(IEnumerable<DeliveryOutcome> excluded)
+        {
+            foreach (var outcome in excluded)
+            {
+                _excluded.Add(outcome);
+                Answered.Add(outcome.SubjectKey);
+            }
+        }
+
+        /// <summary>Claims held by this batch that were neither answered nor excluded.</summary>
+        public List<string> Unanswered() => _claimed.Keys.Where(k => !Answered.Contains(k)).ToList();
 
         public void Count(IEnumerable<string> sent)
         {
             foreach (var key in sent)
             {
-                _sent++;
-                if (resends.Contains(key))
+                Interlocked.Increment(ref _sent);
+                if (_claimed.TryGetValue(key, out var resend) && resend)
                 {
-                    _resent++;
+                    Interlocked.Increment(ref _resent);
                 }
             }
         }

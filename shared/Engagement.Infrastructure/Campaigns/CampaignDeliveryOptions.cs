@@ -10,7 +10,7 @@ public sealed class CampaignDeliveryOptions
     public const string SectionName = "Campaigns";
 
     /// <summary>
-    /// Contacts with no sign of life (an event, the contact given or changed) for this many months are left out as
+    /// Contacts with no sign of life (an event, the contact given) for this many months are left out as
     /// <c>inactive</c>; 0: nobody is.
     /// </summary>
     [Range(0, 240)]

@@ -21,7 +21,8 @@ public sealed record FrequencySend(string SubjectKey, string CampaignId, string 
 public sealed class CampaignFrequencyStore(EngagementStorage storage)
 {
     private const int TransactionSize = 100;
-    private const int SubjectsPerQuery = 15;
+    // The Table service allows at most 15 comparisons in a filter: two for the days, then two per subject's key range.
+    private const int SubjectsPerQuery = 6;
 
     /// <summary>Records sends, one entity-group transaction per day and 100 sends.</summary>
     public async Task RecordAsync(IEnumerable<FrequencySend> sends, CancellationToken cancellationToken = default)
@@ -59,16 +60,19 @@ public sealed class CampaignFrequencyStore(EngagementStorage storage)
         return history;
     }
 
-    /// <summary>The last week's sends of the given subjects only (a batch about to be sent), a few subjects per query and day.</summary>
+    /// <summary>
+    /// The last week's sends of the given subjects only (a batch about to be sent): one query per few subjects over the
+    /// whole week's day partitions at once.
+    /// </summary>
     public async Task<FrequencyHistory> ReadWeekOfAsync(IEnumerable<string> subjectKeys, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subjectKeys);
-        var groups = subjectKeys.Distinct(StringComparer.Ordinal).Chunk(SubjectsPerQuery).ToList();
-        var queries = FrequencyCap.DaysToRead(now).SelectMany(day => groups.Select(group => (Day: DayKey(day), Group: group)));
-        var found = await Task.WhenAll(queries.Select(async query =>
+        var days = FrequencyCap.DaysToRead(now);
+        var (first, last) = (DayKey(days[0]), DayKey(days[^1]));
+        var found = await Task.WhenAll(subjectKeys.Distinct(StringComparer.Ordinal).Chunk(SubjectsPerQuery).Select(async group =>
         {
-            var ranges = string.Join(" or ", query.Group.Select(key => "(" + TableClient.CreateQueryFilter($"RowKey ge {key + "|"} and RowKey lt {key + "}"}") + ")"));
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {query.Day}") + " and (" + ranges + ")";
+            var ranges = string.Join(" or ", group.Select(key => "(" + TableClient.CreateQueryFilter($"RowKey ge {key + "|"} and RowKey lt {key + "}"}") + ")"));
+            var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last}") + " and (" + ranges + ")";
             var sends = new List<FrequencySend>();
             await foreach (var row in storage.CampaignFrequency.QueryAsync<TableEntity>(filter, select: ["SubjectKey", "CampaignId", "Step", "At"], cancellationToken: cancellationToken))
             {

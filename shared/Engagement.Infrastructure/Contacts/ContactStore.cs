@@ -31,8 +31,8 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
     private const string LiftedPrefix = "lifted-";
     private const int MaxAttempts = 10;
 
-    // Subjects named in one query: each is a partition, and a filter naming too many is refused by the service.
-    private const int SubjectsPerQuery = 20;
+    // Subjects named in one query: the Table service allows at most 15 comparisons in a filter.
+    private const int SubjectsPerQuery = 15;
 
     /// <summary>
     /// Stores a subject's contact points and provenance (replacing what was there). With <paramref name="ifMatch"/>,

@@ -183,7 +183,7 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
 
     private static TableEntity LinkEntity(IdentityKey identity, string profileKey) => new(identity.Value, LinkRowKey) { ["ProfileKey"] = profileKey };
 
-    private static TableEntity ToEntity(ProfileDocument profile)
+    internal static TableEntity ToEntity(ProfileDocument profile)
     {
         // Contact points are columns of the profile row (the only place they are kept) so campaigns can read them cheaply.
         var entity = new TableEntity(profile.ProfileKey, ProfileRowKey)

@@ -1,0 +1,391 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Data.Tables;
+using Engagement.Core.Campaigns;
+using Engagement.Core.Consent;
+using Engagement.Core.Identity;
+using Engagement.Core.Profiles;
+using Engagement.Core.Segments;
+using Engagement.Host.Cli;
+using Engagement.Host.Hosting;
+using Engagement.Infrastructure.Campaigns;
+using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Email;
+using Engagement.Infrastructure.Profiles;
+using Engagement.Infrastructure.Segments;
+using Engagement.Infrastructure.Storage;
+using Engagement.Infrastructure.Templates;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Engagement.Host.Bench;
+
+/// <summary>How <c>engage bench send</c> is set up.</summary>
+/// <param name="Messages">Messages of (a) and of (b) each.</param>
+/// <param name="Profiles">Profiles (with contacts) the audience of (c) is resolved over.</param>
+/// <param name="Connections">SMTP connections of both (a) and (b).</param>
+/// <param name="Chunks">Turns (a) and (b) take, so machine noise weighs on both alike.</param>
+/// <param name="SkipSend">Leave out (a) and (b).</param>
+/// <param name="SkipAudience">Leave out (c).</param>
+internal sealed record SendBenchSettings(int Messages, int Profiles, int Connections, int Chunks, bool SkipSend, bool SkipAudience);
+
+/// <summary>
+/// <c>engage bench send</c>: (a) a raw MailKit loop over N connections sending pre-rendered campaign messages to a local
+/// MailDev, (b) the full campaign path (claim, contact gate and frequency cap, personalise and render, track, send
+/// through the pool, mark, record frequency) for the same number of recipients, taking turns chunk by chunk, and b/a
+/// against its target; (c) resolving a segment's audience over many generated profiles and contacts, with time and
+/// memory (working set, and the live heap after a full GC at checkpoints).
+/// </summary>
+internal static class SendBench
+{
+    /// <summary>The full path should keep at least this share of what MailKit alone sends.</summary>
+    private const double TargetRatio = 0.8;
+
+    private const string Sender = "news@engagement360.local";
+    private static readonly Uri PublicBase = new("https://engage.example.cz");
+
+    public static async Task<int> RunAsync(string? storageConnection, SendBenchSettings settings, CancellationToken cancellationToken)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 200;
+        }
+
+        BenchHeader.Print("engage bench send");
+        AnsiConsole.WriteLine($"storage:   {(storageConnection is null ? "in-memory Azurite, a fresh one for each part" : "the account given with --storage")}; SMTP sink: MailDev (Node.js) on loopback");
+        AnsiConsole.WriteLine($"send:      {settings.Messages:N0} messages for (a) and for (b) each, {settings.Connections} connections each, in {settings.Chunks} alternating chunks; " +
+            "marketing by legitimate interest (the gate still reads every recipient's ledger and contact)");
+        AnsiConsole.WriteLine($"audience:  {settings.Profiles:N0} profiles with contacts, a trait segment holding half of them");
+        AnsiConsole.WriteLine();
+
+        SendFigures? send = null;
+        if (!settings.SkipSend)
+        {
+            send = await SendAsync(storageConnection, settings, cancellationToken);
+        }
+
+        AudienceFigures? audience = null;
+        if (!settings.SkipAudience)
+        {
+            audience = await AudienceAsync(storageConnection, settings, cancellationToken);
+        }
+
+        PrintSummary(settings, send, audience);
+        return 0;
+    }
+
+    private static async Task<SendFigures> SendAsync(string? storageConnection, SendBenchSettings settings, CancellationToken cancellationToken)
+    {
+        await using var mail = await MailDevProcess.StartAsync(cancellationToken);
+        var overrides = new Dictionary<string, string?>(mail.EmailSettings)
+        {
+            ["Email:From"] = Sender,
+            ["Email:Smtp:Connections"] = settings.Connections.ToString(CultureInfo.InvariantCulture),
+            ["Email:MaxPerSecond"] = "0",
+            ["Contacts:LegitimateInterest:0"] = "marketing/Email",
+        };
+        await using var storage = await BenchStorage.OpenAsync(storageConnection, overrides, cancellationToken);
+        await using var services = await storage.CreateServicesAsync(cancellationToken);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var templateId = "bench-" + run;
+        var template = new CampaignTemplate(
+            "Bench", "{{ profile.firstName | default: \"Hello\" }}, spring is here", "Picked for you",
+            "<html><body><h1>Spring</h1><p>Dear {{ profile.firstName | default: \"customer\" }},</p><p>See <a href=\"https://shop.example.cz/spring\">the spring range</a> and " +
+            "<a href=\"https://shop.example.cz/sale\">the sale</a>.</p><p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p></body></html>",
+            "Dear {{ profile.firstName | default: \"customer\" }}, see https://shop.example.cz/spring. Unsubscribe: {{ unsubscribe_url }}");
+        await services.GetRequiredService<TemplateStore>().CreateAsync(templateId, template, cancellationToken);
+
+        Console.WriteLine($"Generating {settings.Messages:N0} contacts for (b) and {settings.Messages:N0} pre-rendered messages for (a)…");
+        var storageTables = services.GetRequiredService<EngagementStorage>();
+        var recipients = Enumerable.Range(0, settings.Messages).Select(i => new DeliveryRecipient($"bench-{run}-{i:D7}", $"reader{i}.{run}@example.cz", "A")).ToList();
+        await Parallel.ForEachAsync(recipients, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (r, token) =>
+            await storageTables.Contacts.UpsertEntityAsync(ContactRow(r.SubjectKey, r.Email, DateTimeOffset.UtcNow.AddDays(-30)), TableUpdateMode.Replace, token));
+        var prerendered = PreRender(services, template, recipients, run);
+
+        var delivery = services.GetRequiredService<CampaignDelivery>();
+        var clients = new List<SmtpClient>();
+        try
+        {
+            for (var i = 0; i < settings.Connections; i++)
+            {
+                var client = new SmtpClient();
+                await client.ConnectAsync("127.0.0.1", mail.SmtpPort, SecureSocketOptions.None, cancellationToken);
+                clients.Add(client);
+            }
+
+            var chunkSize = (int)Math.Ceiling(settings.Messages / (double)settings.Chunks);
+            var raw = TimeSpan.Zero;
+            var full = TimeSpan.Zero;
+            var rawCpu = CpuUse.None;
+            var fullCpu = CpuUse.None;
+            var sent = 0;
+            var campaign = "bench-" + run;
+            Console.WriteLine("(a) raw MailKit loop and (b) the full campaign path, taking turns chunk by chunk");
+            for (var chunk = 0; chunk * chunkSize < settings.Messages; chunk++)
+            {
+                var messages = prerendered.Skip(chunk * chunkSize).Take(chunkSize).ToList();
+                var batch = new DeliveryBatch(campaign, "main", "marketing", new CampaignSender(Sender, "Engagement 360"),
+                    new Dictionary<string, DeliveryVariant> { ["A"] = new(templateId) }, recipients.Skip(chunk * chunkSize).Take(chunkSize).ToList(), PublicBase);
+                // Alternate which goes first, so neither always meets a warmer or a busier machine.
+                for (var turn = 0; turn < 2; turn++)
+                {
+                    var rawNow = (turn == 0) == (chunk % 2 == 0);
+                    var cpu = new CpuMeter(storage.AzuriteProcess);
+                    var clock = Stopwatch.StartNew();
+                    if (rawNow)
+                    {
+                        await RawLoopAsync(clients, messages, cancellationToken);
+                        raw += clock.Elapsed;
+                        rawCpu = rawCpu.Plus(cpu.Stop());
+                    }
+                    else
+                    {
+                        var result = await delivery.SendAsync(batch, cancellationToken);
+                        full += clock.Elapsed;
+                        fullCpu = fullCpu.Plus(cpu.Stop());
+                        sent += result.Sent;
+                        if (result.Sent != batch.Recipients.Count)
+                        {
+                            throw new CommandLineException($"the full path sent {result.Sent} of {batch.Recipients.Count} (failed {result.Failed.Count}, excluded {result.Excluded.Count}).");
+                        }
+                    }
+                }
+
+                Console.WriteLine($"  chunk {chunk + 1}: (a) {prerendered.Count(m => m.Sent) / Math.Max(raw.TotalSeconds, 1e-9):N0} e-mails/s, (b) {sent / Math.Max(full.TotalSeconds, 1e-9):N0} e-mails/s so far");
+            }
+
+            var pool = services.GetRequiredService<SmtpRelayPool>();
+            return new SendFigures(settings.Messages, raw, rawCpu, sent, full, fullCpu, pool.ConnectsMade);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                if (client.IsConnected)
+                {
+                    await client.DisconnectAsync(true, CancellationToken.None);
+                }
+
+                client.Dispose();
+            }
+        }
+    }
+
+    // The raw loop: each connection takes the next message and sends it, nothing else.
+    private static async Task RawLoopAsync(List<SmtpClient> clients, List<PreRendered> messages, CancellationToken cancellationToken)
+    {
+        var queue = new ConcurrentQueue<PreRendered>(messages);
+        await Task.WhenAll(clients.Select(async client =>
+        {
+            while (queue.TryDequeue(out var message))
+            {
+                await client.SendAsync(message.Message, cancellationToken);
+                message.Sent = true;
+            }
+        }));
+    }
+
+    // What (b) renders, made beforehand with the same template, tracking and unsubscribe headers (for a person with no profile).
+    private static List<PreRendered> PreRender(IServiceProvider services, CampaignTemplate template, List<DeliveryRecipient> recipients, string run)
+    {
+        var tracking = services.GetRequiredService<TrackingLinks>();
+        var unsubscribe = services.GetRequiredService<UnsubscribeLinks>();
+        var root = PublicBase.GetLeftPart(UriPartial.Authority);
+        return recipients.Select(r =>
+        {
+            var messageId = new CampaignMessageId("raw-" + run, "main", "A", r.SubjectKey).Format("engagement360.local");
+            var link = new UnsubscribeLink(r.SubjectKey, "marketing", "raw-" + run, messageId);
+            var data = new TemplateData(Profile360.Compose(new ProfileDocument { ProfileKey = r.SubjectKey }, []), [], null, unsubscribe.Link(link, root), root + "/consent/page", new CampaignContext("Bench", "A"));
+            var rendered = TemplateRenderer.Render(template, data).Message!;
+            var message = new MimeMessage
+            {
+                Subject = rendered.Subject,
+                MessageId = messageId,
+                Date = DateTimeOffset.UtcNow,
+                Body = new BodyBuilder
+                {
+                    HtmlBody = tracking.Rewrite(rendered.Html, new TrackedMessage("raw-" + run, "A", messageId, r.SubjectKey, DateTimeOffset.UtcNow), PublicBase),
+                    TextBody = rendered.Text,
+                }.ToMessageBody(),
+            };
+            message.From.Add(new MailboxAddress("Engagement 360", Sender));
+            message.To.Add(MailboxAddress.Parse(r.Email));
+            foreach (var (name, value) in unsubscribe.Headers(link, publicBase: root))
+            {
+                message.Headers.Add(name, value);
+            }
+
+            return new PreRendered(message);
+        }).ToList();
+    }
+
+    private static async Task<AudienceFigures> AudienceAsync(string? storageConnection, SendBenchSettings settings, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?> { ["Contacts:LegitimateInterest:0"] = "marketing/Email" };
+        await using var storage = await BenchStorage.OpenAsync(storageConnection, overrides, cancellationToken);
+        await using var services = await storage.CreateServicesAsync(cancellationToken);
+        var tables = services.GetRequiredService<EngagementStorage>();
+        var pseudonymizer = services.GetRequiredService<Pseudonymizer>();
+        var now = DateTimeOffset.UtcNow;
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        Console.WriteLine($"(c) generating {settings.Profiles:N0} profiles and their contacts (not timed)…");
+        var generation = Stopwatch.StartNew();
+        long written = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Profiles), new ParallelOptions { MaxDegreeOfParallelism = 48, CancellationToken = cancellationToken }, async (i, token) =>
+        {
+            var userId = $"bench-{run}-{i:D8}";
+            var key = pseudonymizer.KeyOf(IdentityRef.User(userId));
+            var profile = new ProfileDocument { ProfileKey = key.Value, UserId = userId };
+            profile.Link(IdentityRef.User(userId), key);
+            profile.ApplyTraits($$"""{"plan":"{{(i % 2 == 0 ? "gold" : "silver")}}","firstName":"Jana{{i % 100}}"}""", now.AddDays(-40), $"m-{i}");
+            await tables.Profiles.UpsertEntityAsync(ProfileStore.ToEntity(profile), TableUpdateMode.Replace, token);
+            // Nine in ten have an e-mail contact; some are suppressed, of unknown provenance, long inactive or capped.
+            if (i % 10 != 8)
+            {
+                var since = i % 20 == 4 ? now.AddDays(-500) : now.AddDays(-30);
+                var row = ContactRow(key.Value, $"p{i}.{run}@example.cz", since);
+                if (i % 25 == 1)
+                {
+                    row["Provenance"] = ContactProvenance.Unknown.ToString();
+                }
+
+                await tables.Contacts.UpsertEntityAsync(row, TableUpdateMode.Replace, token);
+                if (i % 50 == 0)
+                {
+                    await tables.Contacts.UpsertEntityAsync(new TableEntity(key.Value, "suppression-Email")
+                    {
+                        ["Channel"] = "Email", ["Reason"] = "Bounced", ["Since"] = now.AddDays(-3),
+                    }, TableUpdateMode.Replace, token);
+                }
+            }
+
+            var done = Interlocked.Increment(ref written);
+            if (done % 100_000 == 0)
+            {
+                Console.WriteLine($"  {done:N0} profiles written ({generation.Elapsed.TotalSeconds:N0} s)");
+            }
+        });
+        var capped = Enumerable.Range(0, settings.Profiles).Where(i => i % 100 == 6)
+            .Select(i => new FrequencySend(pseudonymizer.KeyOf(IdentityRef.User($"bench-{run}-{i:D8}")).Value, "earlier", "main", now.AddHours(-5)));
+        await services.GetRequiredService<CampaignFrequencyStore>().RecordAsync(capped, cancellationToken);
+        const string gold = """{"name":"Gold","rule":{"trait":{"path":"plan","op":"eq","value":"gold"}}}""";
+        await services.GetRequiredService<SegmentStore>().CreateAsync("gold", gold, SegmentParser.Parse(gold).Definition!, cancellationToken);
+        Console.WriteLine($"  generated in {generation.Elapsed.TotalSeconds:N0} s");
+
+        FullCollect();
+        var startWorkingSet = Environment.WorkingSet;
+        var startLive = GC.GetTotalMemory(false);
+        long peakWorkingSet = startWorkingSet, peakHeap = startLive;
+        var gate = new Lock();
+        using var sampler = new Timer(_ =>
+        {
+            lock (gate)
+            {
+                peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+            }
+        }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
+
+        var checkpoints = new List<(long Included, TimeSpan Elapsed, long LiveAfterGc, long WorkingSet)>();
+        var every = Math.Max(1, settings.Profiles / 2 / 10);
+        long included = 0, next = every;
+        var gcTime = TimeSpan.Zero;
+        var cpu = new CpuMeter(storage.AzuriteProcess);
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine("(c) resolving the audience of the gold segment");
+        var counts = await services.GetRequiredService<CampaignAudience>().ResolveAsync(
+            new AudienceRequest("bench-" + run, "marketing", "gold"),
+            (page, _) =>
+            {
+                included += page.Count;
+                if (included >= next)
+                {
+                    next += every;
+                    // The live heap after a full compacting collection: what resolution really holds (its pause is not counted).
+                    var pause = Stopwatch.StartNew();
+                    FullCollect();
+                    var live = GC.GetTotalMemory(false);
+                    gcTime += pause.Elapsed;
+                    checkpoints.Add((included, clock.Elapsed - gcTime, live, Environment.WorkingSet));
+                    Console.WriteLine($"  {included,10:N0} included {(clock.Elapsed - gcTime).TotalSeconds,6:N0} s | live after full GC {MemoryBench.Mb(live)}, working set {MemoryBench.Mb(Environment.WorkingSet)}");
+                }
+
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+        var elapsed = clock.Elapsed - gcTime;
+        var used = cpu.Stop();
+        return new AudienceFigures(settings.Profiles, counts!, elapsed, used, startWorkingSet, startLive, peakWorkingSet, peakHeap, checkpoints);
+    }
+
+    private static TableEntity ContactRow(string subjectKey, string email, DateTimeOffset since) => new(subjectKey, "contact")
+    {
+        ["Email"] = email,
+        ["Language"] = "cs",
+        ["Provenance"] = ContactProvenance.Form.ToString(),
+        ["ProvenanceSince"] = since,
+        ["CreatedAt"] = since,
+        ["UpdatedAt"] = since,
+    };
+
+    private static void FullCollect()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    private static void PrintSummary(SendBenchSettings settings, SendFigures? send, AudienceFigures? audience)
+    {
+        var table = new Table().Title("engage bench send").AddColumns(
+            new TableColumn(string.Empty), new TableColumn("measure"), new TableColumn("figure").RightAligned(), new TableColumn("details"));
+        if (send is not null)
+        {
+            var rawRate = send.Messages / Math.Max(send.Raw.TotalSeconds, 1e-9);
+            var fullRate = send.Sent / Math.Max(send.Full.TotalSeconds, 1e-9);
+            table.AddRow(Cells("(a)", "raw MailKit loop, pre-rendered", $"{rawRate:N0} e-mails/s",
+                $"{send.Messages:N0} messages in {send.Raw.TotalSeconds:N1} s over {settings.Connections} connections; {send.RawCpu}"));
+            table.AddRow(Cells("(b)", "full path: claim, gate, cap, render, track, send, mark", $"{fullRate:N0} e-mails/s",
+                $"{send.Sent:N0} messages in {send.Full.TotalSeconds:N1} s in {settings.Chunks} batches; {send.Connects} SMTP connects in all; {send.FullCpu}"));
+            var ratio = fullRate / Math.Max(rawRate, 1e-9);
+            table.AddRow(new Text("(b/a)"), new Text("full path / raw loop"),
+                new Markup(ratio >= TargetRatio ? $"{ratio:F2} [green]HIT[/]" : $"{ratio:F2} [red]MISS[/]"), new Text($"target ≥ {TargetRatio:F2}"));
+        }
+
+        if (audience is not null)
+        {
+            var c = audience.Counts;
+            table.AddRow(Cells("(c)", $"audience of {audience.Profiles:N0} profiles", $"{audience.Elapsed.TotalSeconds:N1} s",
+                $"{c.Evaluated / Math.Max(audience.Elapsed.TotalSeconds, 1e-9):N0} profiles/s; {c.Members:N0} members, {c.Included:N0} included, excluded: " +
+                string.Join(", ", c.Excluded.Select(e => $"{e.Key} {e.Value:N0}")) + $"; {audience.Cpu}"));
+            var first = audience.Checkpoints.Count > 0 ? audience.Checkpoints[0] : default;
+            var last = audience.Checkpoints.Count > 0 ? audience.Checkpoints[^1] : default;
+            table.AddRow(Cells("(c)", "peak memory while resolving", $"{MemoryBench.Mb(audience.PeakWorkingSet)} working set",
+                $"at start {MemoryBench.Mb(audience.StartWorkingSet)} (live heap {MemoryBench.Mb(audience.StartLive)}); managed heap peak {MemoryBench.Mb(audience.PeakHeap)}" +
+                (audience.Checkpoints.Count == 0 ? string.Empty
+                    : $"; live heap after full GC {MemoryBench.Mb(first.LiveAfterGc)} at {first.Included:N0} included → {MemoryBench.Mb(last.LiveAfterGc)} at {last.Included:N0}")));
+        }
+
+        AnsiConsole.Write(table);
+    }
+
+    private static IRenderable[] Cells(params string[] texts) => texts.Select(t => (IRenderable)new Text(t)).ToArray();
+
+    private sealed class PreRendered(MimeMessage message)
+    {
+        public MimeMessage Message => message;
+
+        public bool Sent { get; set; }
+    }
+
+    private sealed record SendFigures(int Messages, TimeSpan Raw, CpuUse RawCpu, int Sent, TimeSpan Full, CpuUse FullCpu, int Connects);
+
+    private sealed record AudienceFigures(
+        int Profiles, AudienceCounts Counts, TimeSpan Elapsed, CpuUse Cpu, long StartWorkingSet, long StartLive, long PeakWorkingSet, long PeakHeap,
+        List<(long Included, TimeSpan Elapsed, long LiveAfterGc, long WorkingSet)> Checkpoints);
+}

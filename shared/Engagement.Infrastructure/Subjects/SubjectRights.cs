@@ -67,7 +67,7 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="CampaignEvents">Campaign opens and clicks of the subject deleted.</param>
 /// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
 /// <param name="CampaignFrequency">Frequency-cap counts of campaign e-mails sent to the subject deleted.</param>
-/// <param name="TriggerRuns">Rows of triggered e-mail runs for the subject deleted.</param>
+/// <param name="TriggerRuns">Rows of triggered e-mail runs for the subject deleted, with the rows of their workflow instances.</param>
 public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0, int TriggerRuns = 0);
 
 /// <summary>
@@ -177,7 +177,13 @@ public sealed partial class SubjectRights(
         var campaignEvents = await campaignTracking.EraseAsync(subjectKey, cancellationToken);
         var campaignSendRows = await campaignSends.EraseAsync(subjectKey, cancellationToken);
         var frequencyRows = await campaignFrequency.EraseAsync(subjectKey, cancellationToken);
-        var triggerRunRows = await triggerRuns.EraseAsync(subjectKey, cancellationToken);
+        var (triggerRunRows, runIds) = await triggerRuns.EraseAsync(subjectKey, cancellationToken);
+        // A run's workflow instance names the subject by its key: it goes too (self-hosted runtime), so a waiting run
+        // neither sends nor records anything about them again.
+        foreach (var runId in runIds)
+        {
+            triggerRunRows += await DeletePartitionAsync(storage.Workflows, runId, cancellationToken);
+        }
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();

@@ -205,16 +205,21 @@ public sealed class TriggerRunLog(EngagementStorage storage, TimeProvider clock)
         return runs.OrderBy(r => r.StartedAt).ToList();
     }
 
-    /// <summary>Deletes every row naming the subject; returns how many went.</summary>
-    public async Task<int> EraseAsync(string subjectKey, CancellationToken cancellationToken = default)
+    /// <summary>Deletes every row naming the subject; returns how many went and the ids of the runs they named.</summary>
+    public async Task<(int Rows, IReadOnlyList<string> RunIds)> EraseAsync(string subjectKey, CancellationToken cancellationToken = default)
     {
         var rows = new List<TableEntity>();
-        await foreach (var row in OfSubjectAsync(subjectKey, ["PartitionKey", "RowKey"], cancellationToken))
+        var runIds = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in OfSubjectAsync(subjectKey, ["PartitionKey", "RowKey", "RunId"], cancellationToken))
         {
             rows.Add(row);
+            if (row.GetString("RunId") is { Length: > 0 } runId)
+            {
+                runIds.Add(runId);
+            }
         }
 
-        return (int)await TableRows.DeleteAsync(storage.TriggerRuns, rows, cancellationToken);
+        return ((int)await TableRows.DeleteAsync(storage.TriggerRuns, rows, cancellationToken), runIds.ToList());
     }
 
     private AsyncPageable<TableEntity> OfSubjectAsync(string subjectKey, IEnumerable<string>? select, CancellationToken cancellationToken)

@@ -24,10 +24,16 @@ public enum TriggerSignalOutcome
 /// run of the trigger already waits for them (abandoned cart: its wait moves; other kinds: one at a time); an awaited
 /// signal is raised to the waiting run. Outside events carry the signal's event id, so a redelivered event is taken in
 /// once. An abandoned-cart start no newer than what the person's last run took in is a repeat; an intent start within
-/// the cooldown of the last run is ignored; welcome runs once per person ever, birthday once per year.
+/// the cooldown of the last run is ignored; welcome runs once per person ever and only to a user id first seen within <see cref="WelcomeWindow"/> of the identify, birthday once per year.
 /// </summary>
-public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunLog runs, TimeProvider clock, ILogger<TriggerSignalHandler> logger)
+public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunLog runs, Ingestion.EventStore events, TimeProvider clock, ILogger<TriggerSignalHandler> logger)
 {
+    /// <summary>
+    /// A welcome is for a user id first seen at most this long before the identify: a sign-up sends its identify and
+    /// first events moments apart, while a customer known for longer who identifies again (every login) is no newcomer.
+    /// </summary>
+    public static readonly TimeSpan WelcomeWindow = TimeSpan.FromHours(1);
+
     // A run made current this recently whose instance the runtime does not show yet is being started (Durable Functions
     // shows an instance once its orchestration first ran); the signal waits rather than start a second one.
     private static readonly TimeSpan StartingWindow = TimeSpan.FromMinutes(2);
@@ -87,6 +93,12 @@ public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunL
                 var moved = await runtime.RaiseAsync(waiting.RunId, TriggeredEmail.RestartEvent, payload, signal.EventId, cancellationToken);
                 await runs.NoteStartAsync(trigger.Id, signal.SubjectKey, signal.At, cancellationToken);
                 return moved == SignalOutcome.Accepted ? TriggerSignalOutcome.Restarted : TriggerSignalOutcome.Ignored;
+            }
+
+            if (trigger.Kind == TriggerKind.Welcome && current is null
+                && await events.GetActivityAsync(signal.SubjectKey, cancellationToken) is { FirstSeen: { } firstSeen } && firstSeen < signal.At - WelcomeWindow)
+            {
+                return TriggerSignalOutcome.Ignored;
             }
 
             var input = TriggerRuns.Input(trigger, signal.SubjectKey, signal.EventId, signal.At);

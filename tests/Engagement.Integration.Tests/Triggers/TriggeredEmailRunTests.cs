@@ -166,6 +166,20 @@ public sealed class TriggeredEmailRunTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
+    public async Task ACustomerKnownForLongerWhoIdentifiesAgainGetsNoWelcome()
+    {
+        var trigger = await SaveAsync(new TriggerDefinition(Id("hello"), "Welcome", TriggerKind.Welcome, await TemplateAsync(), Welcome: new WelcomeSettings(0)));
+        var (user, address) = await ContactAsync(consent: true);
+        await IngestAsync(EventBuilder.Track("Order Completed").ForUser(user).At(_clock.Now.AddDays(-40)).Build());
+
+        await IngestAsync(EventBuilder.Identify("""{"firstName":"Petr"}""").ForUser(user).At(_clock.Now).Build());
+        await AdvanceAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Empty(await MailToAsync(address));
+        Assert.Equal(new TriggerRunCounts(0, 0, 0, 0, 0), await CountsAsync(trigger));
+    }
+
+    [Fact]
     public async Task BirthdayEmailsGoOutOnTheBirthdayOnly()
     {
         var trigger = await SaveAsync(new TriggerDefinition(Id("bday"), "Birthday", TriggerKind.Birthday, await TemplateAsync(),

@@ -273,10 +273,12 @@ public sealed partial class SubjectRights(
         // Dead letters keep the original payload, which may name the subject: they go too.
         var deleted = 0;
         var needle = System.Text.Json.JsonSerializer.Serialize(id);
+        // Trigger signals name the subject by the pseudonymous key only.
+        var keyNeedle = System.Text.Json.JsonSerializer.Serialize(ConsentKey(id));
         var named = new List<string>();
         await foreach (var (name, letter) in deadLetters.ListAsync(cancellationToken))
         {
-            if (letter.Payload.Contains(needle, StringComparison.Ordinal))
+            if (letter.Payload.Contains(needle, StringComparison.Ordinal) || letter.Payload.Contains(keyNeedle, StringComparison.Ordinal))
             {
                 named.Add(name);
             }

@@ -241,6 +241,9 @@ public sealed class TriggeredEmailRunTests(AzuriteFixture azurite) : IAsyncLifet
         var (user, _) = await ContactAsync(consent: true);
         await IngestAsync(EventBuilder.Track("Product Added").ForUser(user).At(_clock.Now).Build());
         await PumpAsync();
+        // A signal that kept failing was dead-lettered: it names the subject by the key only, and goes too.
+        await _services.Get<Infrastructure.DeadLetters.DeadLetterStore>().WriteAsync("triggers", "kept failing",
+            TriggerSignalSender.Encode([new TriggerSignal(trigger, TriggerSignalKind.Start, Key(user), "m-1", _clock.Now)]), null);
         var rights = _services.Get<SubjectRights>();
 
         var export = await rights.ExportAsync(user);
@@ -250,6 +253,7 @@ public sealed class TriggeredEmailRunTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equal(trigger, run.TriggerId);
         Assert.Equal(TriggerRunStatus.Waiting, run.Status);
         Assert.True(erased.TriggerRuns > 2, "the index row, the run row and the run's workflow rows");
+        Assert.Equal(1, erased.DeadLetters);
         Assert.Empty(await _services.Get<TriggerRunLog>().ExportAsync(Key(user)));
         Assert.Null(await _services.Get<WorkflowEngine>().GetAsync(run.RunId));
 

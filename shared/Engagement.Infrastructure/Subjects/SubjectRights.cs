@@ -109,8 +109,8 @@ public sealed partial class SubjectRights(
         var campaignEngagement = await campaignTracking.ExportAsync(subjectKey, cancellationToken);
         var sends = await campaignSends.ExportAsync(subjectKey, cancellationToken);
         var counted = await campaignFrequency.ExportAsync(subjectKey, cancellationToken);
-        var runs = await triggerRuns.ExportAsync(subjectKey, cancellationToken);
-        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0 && counted.Count == 0 && runs.Count == 0)
+        var triggered = await triggerRuns.ExportAsync(subjectKey, cancellationToken);
+        if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0 && counted.Count == 0 && triggered.Count == 0)
         {
             return null;
         }
@@ -140,7 +140,7 @@ public sealed partial class SubjectRights(
             CampaignEngagement = campaignEngagement,
             CampaignSends = sends,
             CampaignFrequency = counted,
-            TriggerRuns = runs,
+            TriggerRuns = triggered,
         };
     }
 

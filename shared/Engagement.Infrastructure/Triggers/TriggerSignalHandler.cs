@@ -37,6 +37,8 @@ public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunL
     // A run made current this recently whose instance the runtime does not show yet is being started (Durable Functions
     // shows an instance once its orchestration first ran); the signal waits rather than start a second one.
     private static readonly TimeSpan StartingWindow = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan StartingPoll = TimeSpan.FromMilliseconds(500);
+    private const int StartingPolls = 10;
 
     /// <summary>Handles the signals of one message in order; throws on a passing fault (the message is tried again, which is harmless).</summary>
     public async Task<IReadOnlyList<TriggerSignalOutcome>> HandleAsync(IWorkflowRuntime runtime, IReadOnlyList<TriggerSignal> signals, CancellationToken cancellationToken = default)
@@ -62,13 +64,22 @@ public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunL
     private async Task<TriggerSignalOutcome> HandleAsync(IWorkflowRuntime runtime, TriggerDefinition trigger, TriggerSignal signal, CancellationToken cancellationToken)
     {
         var payload = WorkflowJson.Write(new TriggerEventPayload(signal.At));
+        var waitedForStart = 0;
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var current = await runs.CurrentAsync(trigger.Id, signal.SubjectKey, cancellationToken);
             var view = current is null ? null : await runtime.GetAsync(current.RunId, cancellationToken);
             if (current is not null && view is null && clock.GetUtcNow() - current.MadeAt < StartingWindow)
             {
-                throw new TriggerRunStartingException($"Run {current.RunId} is being started; the signal is tried again shortly.");
+                // Usually a moment: the orchestration shows itself once it first ran. Beyond that the message is tried again later.
+                if (++waitedForStart > StartingPolls)
+                {
+                    throw new TriggerRunStartingException($"Run {current.RunId} is being started; the signal is tried again shortly.");
+                }
+
+                await Task.Delay(StartingPoll, cancellationToken);
+                attempt--;
+                continue;
             }
 
             var waiting = view?.Status == WorkflowStatus.Running ? current : null;

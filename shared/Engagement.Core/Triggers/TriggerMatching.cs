@@ -60,5 +60,17 @@ public static class TriggerMatching
     public static bool Concerns(IReadOnlyList<TriggerDefinition> triggers, EventKind kind) =>
         kind is EventKind.Track or EventKind.Identify && triggers.Any(t => t.Enabled && (t.Kind == TriggerKind.AbandonedCart ? kind == EventKind.Track : t.Kind == TriggerKind.Welcome && kind == EventKind.Identify));
 
+    /// <summary>
+    /// Whether an abandoned cart that started at <paramref name="startAt"/> was already answered: the person's recent
+    /// events hold the awaited event at or after it (an order stored before a late cart event reached the trigger).
+    /// </summary>
+    public static bool IsAnswered(TriggerDefinition trigger, IEnumerable<Profiles.RecentEvent> recent, DateTimeOffset startAt)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(recent);
+        return trigger is { Kind: TriggerKind.AbandonedCart, AbandonedCart: { } cart }
+            && recent.Any(e => e.Kind == EventKind.Track.ToWireName() && Same(e.Name, cart.AwaitedEvent) && e.Timestamp >= startAt);
+    }
+
     private static bool Same(string? eventName, string expected) => string.Equals(eventName?.Trim(), expected, StringComparison.OrdinalIgnoreCase);
 }

@@ -23,7 +23,7 @@ public enum TriggerSignalOutcome
 /// signal handled twice starts one run) and makes it the person's current run in <see cref="TriggerRunLog"/>, unless a
 /// run of the trigger already waits for them (abandoned cart: its wait moves; other kinds: one at a time); an awaited
 /// signal is raised to the waiting run. Outside events carry the signal's event id, so a redelivered event is taken in
-/// once. An abandoned-cart start no newer than what the person's last run took in is a repeat; an intent start within
+/// once. An abandoned-cart start no newer than what the person's last run took in is a repeat, and one the awaited event already followed (an order stored before a late cart event) starts nothing; an intent start within
 /// the cooldown of the last run is ignored; welcome runs once per person ever and only to a user id first seen within <see cref="WelcomeWindow"/> of the identify, birthday once per year.
 /// </summary>
 public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunLog runs, Ingestion.EventStore events, TimeProvider clock, ILogger<TriggerSignalHandler> logger)
@@ -104,6 +104,12 @@ public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunL
                 var moved = await runtime.RaiseAsync(waiting.RunId, TriggeredEmail.RestartEvent, payload, signal.EventId, cancellationToken);
                 await runs.NoteStartAsync(trigger.Id, signal.SubjectKey, signal.At, cancellationToken);
                 return moved == SignalOutcome.Accepted ? TriggerSignalOutcome.Restarted : TriggerSignalOutcome.Ignored;
+            }
+
+            if (trigger.Kind == TriggerKind.AbandonedCart
+                && await events.GetActivityAsync(signal.SubjectKey, cancellationToken) is { } activity && TriggerMatching.IsAnswered(trigger, activity.Recent, signal.At))
+            {
+                return TriggerSignalOutcome.Ignored;
             }
 
             if (trigger.Kind == TriggerKind.Welcome && current is null

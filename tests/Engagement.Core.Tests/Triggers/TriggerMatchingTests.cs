@@ -1,4 +1,5 @@
 using Engagement.Core.Events;
+using Engagement.Core.Profiles;
 using Engagement.Core.Triggers;
 using Engagement.Testing;
 
@@ -49,5 +50,18 @@ public sealed class TriggerMatchingTests
         Assert.False(TriggerMatching.Concerns([Cart with { Enabled = false }, Birthday], EventKind.Track));
         Assert.True(TriggerMatching.Concerns([Cart], EventKind.Track));
         Assert.False(TriggerMatching.Concerns([Cart], EventKind.Page));
+    }
+
+    [Fact]
+    public void ACartAlreadyFollowedByAnOrderIsAnswered()
+    {
+        var at = EventBuilder.BaseTime;
+        RecentEvent Order(int minutes) => new("m" + minutes, "track", "Order Completed", at.AddMinutes(minutes), null);
+
+        Assert.True(TriggerMatching.IsAnswered(Cart, [Order(5)], at));
+        Assert.True(TriggerMatching.IsAnswered(Cart, [Order(0)], at));
+        Assert.False(TriggerMatching.IsAnswered(Cart, [Order(-5)], at));
+        Assert.False(TriggerMatching.IsAnswered(Cart, [new RecentEvent("p", "page", "Order Completed", at.AddMinutes(5), null)], at));
+        Assert.False(TriggerMatching.IsAnswered(Welcome, [Order(5)], at));
     }
 }

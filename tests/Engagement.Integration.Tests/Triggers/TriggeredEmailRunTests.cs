@@ -93,6 +93,22 @@ public sealed class TriggeredEmailRunTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
+    public async Task ACartEventArrivingAfterTheOrderThatFollowedItStartsNothing()
+    {
+        var trigger = await CartTriggerAsync();
+        var (user, address) = await ContactAsync(consent: true);
+        var cartAt = _clock.Now;
+
+        await IngestAsync(EventBuilder.Track("Order Completed").ForUser(user).At(cartAt.AddSeconds(1)).Build());
+        await PumpAsync();
+        await IngestAsync(EventBuilder.Track("Product Added").ForUser(user).At(cartAt).Build());
+        await AdvanceAsync(Wait + TimeSpan.FromSeconds(1));
+
+        Assert.Empty(await MailToAsync(address));
+        Assert.Equal(new TriggerRunCounts(0, 0, 0, 0, 0), await CountsAsync(trigger));
+    }
+
+    [Fact]
     public async Task RepeatedDeliveriesOfTheSameEventsStartNothingTwice()
     {
         var trigger = await CartTriggerAsync();

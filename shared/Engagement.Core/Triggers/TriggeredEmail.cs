@@ -304,6 +304,19 @@ public static class TriggerRuns
         return new TriggeredEmailInput(trigger.Id, trigger.Kind, subjectKey, Step(trigger, eventId, at), at, DueAt(trigger, at), wait);
     }
 
+    /// <summary>
+    /// How long after its due time a run may still start: a start signal whose e-mail was due longer ago than this (a
+    /// backfill of old events, a replayed dead letter) would only send something stale, so it starts nothing.
+    /// </summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
+
+    /// <summary>Whether a run of <paramref name="input"/> would be stale at <paramref name="now"/>.</summary>
+    public static bool IsStale(TriggeredEmailInput input, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return now - input.DueAt > StaleAfter;
+    }
+
     private static int BirthdayYear(TriggerDefinition trigger, DateTimeOffset at) =>
         BirthdayDates.TryFindZone(trigger.Birthday?.TimeZone, out var zone) ? BirthdayDates.LocalDate(at, zone).Year : at.UtcDateTime.Year;
 }

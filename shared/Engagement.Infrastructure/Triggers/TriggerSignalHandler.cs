@@ -24,7 +24,7 @@ public enum TriggerSignalOutcome
 /// run of the trigger already waits for them (abandoned cart: its wait moves; other kinds: one at a time); an awaited
 /// signal is raised to the waiting run. Outside events carry the signal's event id, so a redelivered event is taken in
 /// once. An abandoned-cart start no newer than what the person's last run took in is a repeat, and one the awaited event already followed (an order stored before a late cart event) starts nothing; an intent start within
-/// the cooldown of the last run is ignored; welcome runs once per person ever and only to a user id first seen within <see cref="WelcomeWindow"/> of the identify, birthday once per year.
+/// the cooldown of the last run is ignored; a run whose e-mail was due more than <see cref="TriggerRuns.StaleAfter"/> ago (old events imported) starts nothing; welcome runs once per person ever and only to a user id first seen within <see cref="WelcomeWindow"/> of the identify, birthday once per year.
 /// </summary>
 public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunLog runs, Ingestion.EventStore events, TimeProvider clock, ILogger<TriggerSignalHandler> logger)
 {
@@ -119,6 +119,11 @@ public sealed partial class TriggerSignalHandler(TriggerStore store, TriggerRunL
             }
 
             var input = TriggerRuns.Input(trigger, signal.SubjectKey, signal.EventId, signal.At);
+            if (TriggerRuns.IsStale(input, clock.GetUtcNow()))
+            {
+                return TriggerSignalOutcome.Ignored;
+            }
+
             var runId = TriggerRuns.InstanceId(trigger.Id, input.Step, signal.SubjectKey);
             // A run that ended (view is not null): the rules of the kind say whether another may start.
             if (current is not null && view is not null && !MayStartAnother(trigger, current, input, signal))

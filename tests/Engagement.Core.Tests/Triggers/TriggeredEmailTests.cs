@@ -218,6 +218,16 @@ public sealed class TriggeredEmailTests
         Assert.True(TriggerRuns.InstanceId(new string('a', 40), TriggerRuns.Step(Cart, "m", CartAt), new string('f', 32)).Length <= 100);
     }
 
+    [Fact]
+    public void ARunDueLongerAgoThanADayIsStale()
+    {
+        var input = Input();
+
+        Assert.False(TriggerRuns.IsStale(input, input.DueAt));
+        Assert.False(TriggerRuns.IsStale(input, input.DueAt.AddHours(23)));
+        Assert.True(TriggerRuns.IsStale(input, input.DueAt.AddDays(2)));
+    }
+
     private static TriggeredEmailInput Input() => TriggerRuns.Input(Cart, "subject1", "msg-1", CartAt);
 
     private TriggeredEmailState Sending()

@@ -109,6 +109,19 @@ public sealed class TriggeredEmailRunTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
+    public async Task CartsImportedFromDaysAgoSendNothingStale()
+    {
+        var trigger = await CartTriggerAsync();
+        var (user, address) = await ContactAsync(consent: true);
+
+        await IngestAsync(EventBuilder.Track("Product Added").ForUser(user).At(_clock.Now.AddDays(-3)).Build());
+        await AdvanceAsync(Wait + TimeSpan.FromSeconds(1));
+
+        Assert.Empty(await MailToAsync(address));
+        Assert.Equal(new TriggerRunCounts(0, 0, 0, 0, 0), await CountsAsync(trigger));
+    }
+
+    [Fact]
     public async Task RepeatedDeliveriesOfTheSameEventsStartNothingTwice()
     {
         var trigger = await CartTriggerAsync();

@@ -408,6 +408,14 @@ var engagementSettings = {
   Schedules__PurgeOldEvents: '0 45 1 * * *'
   Schedules__RetrainModels: retrainModelsSchedule
   Schedules__PublishScores: publishScoresSchedule
+  Schedules__StartBirthdayTriggers: '0 5 0 * * *'
+
+  // Triggered e-mails: signals from ingestion, the birthday scan and score publishing travel on this Storage queue,
+  // which the TriggerSignals function (QueueTrigger, AzureWebJobsStorage) works. Concurrency is the self-hosted worker's.
+  Triggers__SignalQueueName: 'trigger-signals'
+  Triggers__RefreshEvery: '00:01:00'
+  Triggers__Concurrency: '4'
+  Triggers__MaxDeliveries: '5'
 
   // Models: training, champion choice and lists (goals, platforms and trainers are arrays, set item by item below).
   Models__BidGoal: modelGoals[0].name

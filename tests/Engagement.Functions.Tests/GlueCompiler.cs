@@ -35,6 +35,7 @@ internal static partial class GlueCompiler
         "EventHubTrigger", "EventHubTriggerAttribute", "EventHubOutput", "EventHubOutputAttribute",
         "TimerTrigger", "TimerTriggerAttribute", "TimerInfo", "ScheduleStatus",
         "EventGridTrigger", "EventGridTriggerAttribute",
+        "QueueTrigger", "QueueTriggerAttribute",
         "FixedDelayRetry", "FixedDelayRetryAttribute", "ExponentialBackoffRetry", "ExponentialBackoffRetryAttribute",
         // Durable Functions (Microsoft.DurableTask, Microsoft.Azure.Functions.Worker.Extensions.DurableTask)
         "OrchestrationTrigger", "OrchestrationTriggerAttribute", "ActivityTrigger", "ActivityTriggerAttribute",

@@ -33,6 +33,15 @@ public sealed class HostJsonTests
     }
 
     [Fact]
+    public void TriggerSignalsAreRetriedAfterAPauseAndReadAsTheAppWritesThem()
+    {
+        var queues = Root.GetProperty("extensions").GetProperty("queues");
+        Assert.Equal("base64", queues.GetProperty("messageEncoding").GetString());
+        Assert.Equal("00:00:10", queues.GetProperty("visibilityTimeout").GetString());
+        Assert.Equal(5, queues.GetProperty("maxDequeueCount").GetInt32());
+    }
+
+    [Fact]
     public void DurableTaskHubIsNamed() =>
         Assert.False(string.IsNullOrWhiteSpace(Root.GetProperty("extensions").GetProperty("durableTask").GetProperty("hubName").GetString()));
 

@@ -20,6 +20,7 @@ public static class WorkflowOrchestrators
     {
         [Core.ConsentDrives.ConsentDrive.Type] = nameof(WorkflowFunctions.ConsentDriveWorkflow),
         [Core.Campaigns.CampaignDecider.Type] = nameof(WorkflowFunctions.CampaignWorkflow),
+        [Core.Triggers.TriggeredEmail.Type] = nameof(WorkflowFunctions.TriggeredEmailWorkflow),
     };
 }
 
@@ -36,6 +37,8 @@ public sealed class WorkflowFunctions(WorkflowCatalog catalog, IOptions<Workflow
 
     [Function(nameof(CampaignWorkflow))]
     public Task<WorkflowEnvelope> CampaignWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, WorkflowEnvelope envelope) =>
+    [Function(nameof(TriggeredEmailWorkflow))]
+    public Task<WorkflowEnvelope> TriggeredEmailWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, WorkflowEnvelope envelope) =>
         DurableWorkflow.RunAsync(context, envelope, catalog);
 
     [Function(DurableWorkflow.ActivityName)]

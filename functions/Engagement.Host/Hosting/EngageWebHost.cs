@@ -32,6 +32,7 @@ public static class EngageWebHost
             builder.Services.AddHostedService<StreamConsumerService>();
             builder.Services.AddHostedService<TimerService>();
             builder.Services.AddHostedService<WorkflowService>();
+            builder.Services.AddHostedService<TriggerSignalService>();
         }
 
         var app = builder.Build();
@@ -41,6 +42,7 @@ public static class EngageWebHost
         app.MapManagement();
         app.MapContacts();
         app.MapCampaignTracking();
+        app.MapTriggers();
         return app;
     }
 

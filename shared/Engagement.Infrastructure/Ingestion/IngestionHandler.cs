@@ -18,7 +18,7 @@ public sealed record IngestionResult(int Received, int Stored, int Duplicates, i
 
 /// <summary>
 /// Stores events from the stream: per identity, the events and their activity counters in one transaction;
-/// then identity links, traits and groups. Throws only for infrastructure faults, in which case the whole
+/// then identity links, traits and groups; then signals the events that concern triggered e-mails. Throws only for infrastructure faults, in which case the whole
 /// delivery is retried and converges.
 /// </summary>
 public sealed partial class IngestionHandler(
@@ -28,7 +28,8 @@ public sealed partial class IngestionHandler(
     Pseudonymizer pseudonymizer,
     IngestionMetrics metrics,
     IOptions<IngestionOptions> options,
-    ILogger<IngestionHandler> logger)
+    ILogger<IngestionHandler> logger,
+    Triggers.IngestionTriggerSignals triggers)
 {
     /// <summary>Stores a delivery of events.</summary>
     public async Task<IngestionResult> HandleAsync(IReadOnlyList<EngagementEvent> batch, CancellationToken cancellationToken = default)
@@ -67,6 +68,9 @@ public sealed partial class IngestionHandler(
             await Task.WhenAll(writeEvents, identities.ApplyAsync(batch, cancellationToken));
         }
 
+        // Only once the delivery is stored: a run never starts for an event that could still be lost. A redelivery
+        // signals again, which the signal handler recognises (run ids and event ids are deterministic).
+        await triggers.SignalAsync(batch, cancellationToken);
         var result = new IngestionResult(batch.Count, stored, duplicates, deadLettered);
         metrics.Add(result);
         LogIngested(logger, result.Received, result.Stored, result.Duplicates, result.DeadLettered);

@@ -52,7 +52,8 @@ public sealed partial class ScorePublisher(
     EngagementStorage storage,
     IOptions<ModelOptions> options,
     TimeProvider clock,
-    ILogger<ScorePublisher> logger) : IScheduledJob
+    ILogger<ScorePublisher> logger,
+    IEnumerable<IScoreObserver> observers) : IScheduledJob
 {
     private const int ChunkSize = 2_000;
     private const string IntentSource = "engagement-intents";
@@ -83,6 +84,12 @@ public sealed partial class ScorePublisher(
         }
 
         var versions = champions.ToDictionary(c => c.Key, c => c.Value.Version, StringComparer.Ordinal);
+        var watchers = new List<(IScoreObserver Observer, IReadOnlyCollection<string> Goals)>();
+        foreach (var observer in observers)
+        {
+            watchers.Add((observer, await observer.GoalsAsync(cancellationToken)));
+        }
+
         if (!champions.TryGetValue(bidGoal.Name, out var bidder))
         {
             // Intents need no model: they are still detected and emitted.
@@ -90,6 +97,7 @@ public sealed partial class ScorePublisher(
             await foreach (var chunk in ActivePeopleAsync(clock.GetUtcNow().AddDays(-settings.ScoringDays), cancellationToken).Chunk(ChunkSize).WithCancellation(cancellationToken))
             {
                 detected += await EmitIntentsAsync(chunk, clock.GetUtcNow(), cancellationToken);
+                await ObserveScoresAsync(chunk, champions, watchers, clock.GetUtcNow(), cancellationToken);
                 people += chunk.Length;
             }
 
@@ -116,6 +124,7 @@ public sealed partial class ScorePublisher(
         await foreach (var chunk in ActivePeopleAsync(windowStart, cancellationToken).Chunk(ChunkSize).WithCancellation(cancellationToken))
         {
             intentEvents += await EmitIntentsAsync(chunk, now, cancellationToken);
+            await ObserveScoresAsync(chunk, champions, watchers, now, cancellationToken);
             var bidScores = bidder.Score(chunk, now, cancellationToken);
             var familyScores = families.ToDictionary(f => f.Goal.ProductFamily!, f => f.Score(chunk, now, cancellationToken), StringComparer.Ordinal);
             for (var i = 0; i < chunk.Length; i++)
@@ -209,6 +218,35 @@ public sealed partial class ScorePublisher(
         }
 
         return events.Count;
+    }
+
+    /// <summary>Tells each observer the scores of known people for the goals it asked for that have a champion.</summary>
+    private static async Task ObserveScoresAsync(
+        PersonJourney[] people, Dictionary<string, Champion> champions, List<(IScoreObserver Observer, IReadOnlyCollection<string> Goals)> watchers, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var scored = new Dictionary<string, IReadOnlyList<UserScore>>(StringComparer.Ordinal);
+        foreach (var (observer, goals) in watchers)
+        {
+            foreach (var goal in goals)
+            {
+                if (!champions.TryGetValue(goal, out var champion))
+                {
+                    continue;
+                }
+
+                if (!scored.TryGetValue(goal, out var scores))
+                {
+                    var probabilities = champion.Score(people, now, cancellationToken);
+                    scores = people.Select((p, i) => (p.Journey.UserId, Probability: (double)probabilities[i]))
+                        .Where(s => s.UserId is not null)
+                        .Select(s => new UserScore(s.UserId!, s.Probability))
+                        .ToList();
+                    scored[goal] = scores;
+                }
+
+                await observer.ObserveAsync(goal, scores, now, cancellationToken);
+            }
+        }
     }
 
     private async IAsyncEnumerable<PersonJourney> ActivePeopleAsync(DateTimeOffset windowStart, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -392,4 +430,19 @@ public sealed partial class ScorePublisher(
             }
         }
     }
+}
+
+/// <summary>A known person's score for a goal.</summary>
+/// <param name="UserId">The user id.</param>
+/// <param name="Probability">The champion model's probability of the goal.</param>
+public sealed record UserScore(string UserId, double Probability);
+
+/// <summary>Told the scores of the goals it asks for after each chunk of people is scored (intent triggers).</summary>
+public interface IScoreObserver
+{
+    /// <summary>The goals whose scores it wants (empty: none; the goals are then not scored for it).</summary>
+    ValueTask<IReadOnlyCollection<string>> GoalsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The scores of known people of one chunk, for one goal.</summary>
+    Task ObserveAsync(string goal, IReadOnlyList<UserScore> scores, DateTimeOffset publishedAt, CancellationToken cancellationToken = default);
 }

@@ -26,6 +26,10 @@ public sealed class Schedules
     /// <summary>Scoring people with the champion models and publishing bid lists and next-best-offer lists (hourly).</summary>
     [Required]
     public string PublishScores { get; set; } = "0 15 * * * *";
+
+    /// <summary>Starting birthday e-mails: the scan for today's and tomorrow's birthdays (daily).</summary>
+    [Required]
+    public string StartBirthdayTriggers { get; set; } = "0 5 0 * * *";
 }
 
 /// <summary>A job run on a schedule named after it in <see cref="Schedules"/>.</summary>

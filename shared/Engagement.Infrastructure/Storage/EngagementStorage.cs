@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Engagement.Infrastructure.Storage;
 
 /// <summary>The tables, containers and queues of one deployment.</summary>
-public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion, IOptions<Workflows.WorkflowOptions> workflows)
+public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClient blobs, QueueServiceClient queues, IOptions<IngestionOptions> ingestion, IOptions<Workflows.WorkflowOptions> workflows, IOptions<Triggers.TriggerOptions> triggers)
 {
     /// <summary>Events, and per identity its activity row. PartitionKey = pseudonymous identity key.</summary>
     public TableClient Events { get; } = tables.GetTableClient("events");
@@ -91,6 +91,15 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// </summary>
     public TableClient CampaignFrequency { get; } = tables.GetTableClient("campaignfrequency");
 
+    /// <summary>Triggered e-mail definitions: PartitionKey = trigger id, RowKey <c>definition</c>. No personal data.</summary>
+    public TableClient Triggers { get; } = tables.GetTableClient("triggers");
+
+    /// <summary>
+    /// Runs of triggered e-mails: PartitionKey = trigger id; <c>current|{subject key}</c> (the person's current run) and
+    /// <c>run|{step}|{subject key}</c> (each run and how it ended). Exported and erased with the subject.
+    /// </summary>
+    public TableClient TriggerRuns { get; } = tables.GetTableClient("triggerruns");
+
     /// <summary>Tracking sources and their key hashes.</summary>
     public TableClient Sources { get; } = tables.GetTableClient("sources");
 
@@ -118,13 +127,16 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
     /// <summary>The self-hosted workflow runtime's commands and wake-ups.</summary>
     public QueueClient WorkflowQueue { get; } = queues.GetQueueClient(workflows.Value.QueueName);
 
+    /// <summary>Trigger signals from ingestion, the birthday scan and score publishing (<c>Triggers:SignalQueueName</c>).</summary>
+    public QueueClient TriggerSignals { get; } = queues.GetQueueClient(triggers.Value.SignalQueueName);
+
     /// <summary>The table service, for health checks.</summary>
     public TableServiceClient TableService => tables;
 
     /// <summary>Creates whatever does not exist yet. Safe to call at every start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends, CampaignFrequency, Campaigns, CampaignRuns })
+        foreach (var table in new[] { Events, Profiles, Sources, Consents, ConsentRequests, Erasures, Workflows, ConsentDrives, Contacts, ContactIndex, SmsSent, SmsReplies, Segments, Templates, CampaignEvents, CampaignSends, CampaignFrequency, Campaigns, CampaignRuns, Triggers, TriggerRuns })
         {
             await CreateTableAsync(table, cancellationToken);
         }
@@ -138,6 +150,7 @@ public sealed class EngagementStorage(TableServiceClient tables, BlobServiceClie
 
         await StreamQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await WorkflowQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await TriggerSignals.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     private static async Task CreateTableAsync(TableClient table, CancellationToken cancellationToken)

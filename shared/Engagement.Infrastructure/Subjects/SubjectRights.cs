@@ -51,6 +51,9 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 
     /// <summary>Campaign audiences and send plans the subject is in, with the address each was to go to.</summary>
     public IReadOnlyList<string> CampaignRuns { get; init; } = [];
+
+    /// <summary>Runs of triggered e-mails for the subject (abandoned cart, welcome, birthday, intent) and how each ended.</summary>
+    public IReadOnlyList<Triggers.TriggerRunRecordView> TriggerRuns { get; init; } = [];
 }
 
 /// <summary>What an erasure removed (counts only: the record of an erasure holds no personal data).</summary>
@@ -71,7 +74,8 @@ public sealed record SubjectExport(string Subject, DateTimeOffset ExportedAt, Pr
 /// <param name="CampaignSends">Records of campaign e-mails sent to the subject (or withheld) deleted.</param>
 /// <param name="CampaignFrequency">Frequency-cap counts of campaign e-mails sent to the subject deleted.</param>
 /// <param name="CampaignRuns">Campaign audience and send-plan rows naming the subject deleted.</param>
-public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0, int CampaignRuns = 0);
+/// <param name="TriggerRuns">Rows of triggered e-mail runs for the subject deleted, with the rows of their workflow instances.</param>
+public sealed record ErasureReport(bool Found, int Identities, long EventRows, int Links, int Profiles, int ConsentRecords, int DeadLetters, int StreamEvents = 0, int ConsentRequests = 0, int ContactRows = 0, int IndexRows = 0, int SmsRecords = 0, int DriveRecords = 0, int CampaignEvents = 0, int CampaignSends = 0, int CampaignFrequency = 0, int CampaignRuns = 0, int TriggerRuns = 0);
 
 /// <summary>
 /// Subject rights: export everything held about a person, and erase it from every table and blob, leaving only a
@@ -93,6 +97,7 @@ public sealed partial class SubjectRights(
     Campaigns.CampaignFrequencyStore campaignFrequency,
     Campaigns.EmailDeliveryEvents campaignDeliveries,
     Campaigns.CampaignRunStore campaignRuns,
+    Triggers.TriggerRunLog triggerRuns,
     DeadLetters.DeadLetterStore deadLetters,
     Pseudonymizer pseudonymizer,
     TimeProvider clock,
@@ -115,8 +120,9 @@ public sealed partial class SubjectRights(
         var counted = await campaignFrequency.ExportAsync(subjectKey, cancellationToken);
         var deliveries = await campaignDeliveries.ExportAsync(subjectKey, cancellationToken);
         var runs = await campaignRuns.ExportAsync(subjectKey, cancellationToken);
+        var triggered = await triggerRuns.ExportAsync(subjectKey, cancellationToken);
         if (profile is null && ledger is null && requests.Count == 0 && contact is null && sent.Count == 0 && replies.Count == 0 && campaignEngagement.Count == 0 && sends.Count == 0
-            && counted.Count == 0 && deliveries.Count == 0 && runs.Count == 0)
+            && counted.Count == 0 && deliveries.Count == 0 && runs.Count == 0 && triggered.Count == 0)
         {
             return null;
         }
@@ -148,6 +154,7 @@ public sealed partial class SubjectRights(
             CampaignSends = sends,
             CampaignFrequency = counted,
             CampaignRuns = runs,
+            TriggerRuns = triggered,
         };
     }
 
@@ -185,12 +192,19 @@ public sealed partial class SubjectRights(
         var campaignSendRows = await campaignSends.EraseAsync(subjectKey, cancellationToken);
         var frequencyRows = await campaignFrequency.EraseAsync(subjectKey, cancellationToken);
         var runRows = await campaignRuns.EraseAsync(subjectKey, cancellationToken);
+        var (triggerRunRows, runIds) = await triggerRuns.EraseAsync(subjectKey, cancellationToken);
+        // A run's workflow instance names the subject by its key: it goes too (self-hosted runtime), so a waiting run
+        // neither sends nor records anything about them again.
+        foreach (var runId in runIds)
+        {
+            triggerRunRows += await DeletePartitionAsync(storage.Workflows, runId, cancellationToken);
+        }
         // This process's write caches may still hold what was erased; other processes find out from the 404s.
         eventStore.ForgetCache();
         identityResolver.ForgetCache();
         profiles.ForgetCache();
-        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows + runRows > 0;
-        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows, runRows);
+        var found = eventRows + links + profileRows + consentRecords + deadLetters + streamEvents + requests + contactRows + indexRows + smsSent + smsReplies + driveRecords + campaignEvents + campaignSendRows + frequencyRows + runRows + triggerRunRows > 0;
+        var report = new ErasureReport(found, keys.Count, eventRows, links, profileRows, consentRecords, deadLetters, streamEvents, requests, contactRows, indexRows, smsSent + smsReplies, driveRecords, campaignEvents, campaignSendRows, frequencyRows, runRows, triggerRunRows);
         if (found)
         {
             await storage.Erasures.AddEntityAsync(new TableEntity("erasure", $"{clock.GetUtcNow():yyyyMMddHHmmssfff}-{Guid.NewGuid():N}")
@@ -213,6 +227,7 @@ public sealed partial class SubjectRights(
                 ["CampaignSends"] = campaignSendRows,
                 ["CampaignFrequency"] = frequencyRows,
                 ["CampaignRuns"] = runRows,
+                ["TriggerRuns"] = triggerRunRows,
             }, cancellationToken);
             LogErased(logger, keys.Count, eventRows, profileRows);
         }
@@ -274,10 +289,12 @@ public sealed partial class SubjectRights(
         // Dead letters keep the original payload, which may name the subject: they go too.
         var deleted = 0;
         var needle = System.Text.Json.JsonSerializer.Serialize(id);
+        // Trigger signals name the subject by the pseudonymous key only.
+        var keyNeedle = System.Text.Json.JsonSerializer.Serialize(ConsentKey(id));
         var named = new List<string>();
         await foreach (var (name, letter) in deadLetters.ListAsync(cancellationToken))
         {
-            if (letter.Payload.Contains(needle, StringComparison.Ordinal))
+            if (letter.Payload.Contains(needle, StringComparison.Ordinal) || letter.Payload.Contains(keyNeedle, StringComparison.Ordinal))
             {
                 named.Add(name);
             }

@@ -97,7 +97,8 @@ public sealed partial class BicepAppSettingsTests
             if (type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field
                 && field.GetRawConstantValue() is string section)
             {
-                foreach (var key in PropertyKeys(type, section))
+                // A nested section (Campaigns:Run) is an app setting with '__' for each ':' like any other key.
+                foreach (var key in PropertyKeys(type, section.Replace(":", "__", StringComparison.Ordinal)))
                 {
                     yield return key;
                 }

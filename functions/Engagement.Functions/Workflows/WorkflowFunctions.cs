@@ -37,6 +37,8 @@ public sealed class WorkflowFunctions(WorkflowCatalog catalog, IOptions<Workflow
 
     [Function(nameof(CampaignWorkflow))]
     public Task<WorkflowEnvelope> CampaignWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, WorkflowEnvelope envelope) =>
+        DurableWorkflow.RunAsync(context, envelope, catalog);
+
     [Function(nameof(TriggeredEmailWorkflow))]
     public Task<WorkflowEnvelope> TriggeredEmailWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, WorkflowEnvelope envelope) =>
         DurableWorkflow.RunAsync(context, envelope, catalog);

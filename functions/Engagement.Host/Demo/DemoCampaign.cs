@@ -40,19 +40,8 @@ internal static partial class DemoCampaign
     public static async Task RunAsync(StorageContext context, int seed, CancellationToken cancellationToken)
     {
         await using var inbox = await MailDevProcess.StartAsync(cancellationToken);
-        var url = $"http://127.0.0.1:{Loopback.FreePort()}";
-        var settings = new Dictionary<string, string?>(context.Settings, StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in inbox.EmailSettings)
-        {
-            settings[key] = value;
-        }
-
-        settings["Consent:PublicBaseUrl"] = url;
-        settings["Campaigns:Run:BatchSize"] = "100";
-        settings["Workflows:ResumeEvery"] = "00:00:10";
-        await using var app = EngageWebHost.Build(settings, url);
-        await StorageContext.CheckReachableAsync(app.Services, cancellationToken);
-        await app.StartAsync(cancellationToken);
+        var (app, url) = await DemoMailHost.StartAsync(context, inbox, new Dictionary<string, string?> { ["Campaigns:Run:BatchSize"] = "100" }, cancellationToken);
+        await using var _ = app;
         var services = app.Services;
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         http.DefaultRequestHeaders.Add("X-Admin-Key", services.GetRequiredService<IOptions<AdminOptions>>().Value.Key);

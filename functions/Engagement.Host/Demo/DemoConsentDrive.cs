@@ -39,18 +39,8 @@ internal static partial class DemoConsentDrive
     public static async Task RunAsync(StorageContext context, int seed, IReadOnlyList<(string UserId, string Email)> customers, CancellationToken cancellationToken)
     {
         await using var inbox = await MailDevProcess.StartAsync(cancellationToken);
-        var url = $"http://127.0.0.1:{Loopback.FreePort()}";
-        var settings = new Dictionary<string, string?>(context.Settings, StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in inbox.EmailSettings)
-        {
-            settings[key] = value;
-        }
-
-        settings["Consent:PublicBaseUrl"] = url;
-        settings["Workflows:ResumeEvery"] = "00:00:10";
-        await using var app = EngageWebHost.Build(settings, url);
-        await StorageContext.CheckReachableAsync(app.Services, cancellationToken);
-        await app.StartAsync(cancellationToken);
+        var (app, url) = await DemoMailHost.StartAsync(context, inbox, new Dictionary<string, string?>(), cancellationToken);
+        await using var _ = app;
         var services = app.Services;
         var random = new Random(seed);
         var segment = $"demo-{seed}";

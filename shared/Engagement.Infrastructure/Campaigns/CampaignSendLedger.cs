@@ -306,18 +306,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         }
     }
 
-    private async Task<bool> TryAddAsync(TableEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await storage.CampaignSends.AddEntityAsync(row, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return false;
-        }
-    }
+    private Task<bool> TryAddAsync(TableEntity row, CancellationToken cancellationToken) => TableRows.TryAddAsync(storage.CampaignSends, row, cancellationToken);
 
     private AsyncPageable<TableEntity> OfSubjectAsync(string subjectKey, IEnumerable<string>? select, CancellationToken cancellationToken)
     {

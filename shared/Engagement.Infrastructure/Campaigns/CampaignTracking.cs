@@ -354,19 +354,8 @@ public sealed class CampaignTracking(EngagementStorage storage, IOptions<Campaig
         return earlier;
     }
 
-    private async Task<bool> AddAsync(TableEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await storage.CampaignEvents.AddEntityAsync(row, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // The same request was recorded before (a retry): one row per request.
-            return false;
-        }
-    }
+    // The same request recorded before (a retry): one row per request.
+    private Task<bool> AddAsync(TableEntity row, CancellationToken cancellationToken) => TableRows.TryAddAsync(storage.CampaignEvents, row, cancellationToken);
 
     private static TableEntity Row(string prefix, TrackedMessage message, string requestId, DateTimeOffset at, string? userAgent, ScannerVerdict verdict, Uri? url)
     {

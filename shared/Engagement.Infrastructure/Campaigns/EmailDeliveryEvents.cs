@@ -330,19 +330,8 @@ public sealed partial class EmailDeliveryEvents(
 
     private DateTimeOffset? BounceUntil(DateTimeOffset at) => options.Value.BounceSuppressionDays <= 0 ? null : at.AddDays(options.Value.BounceSuppressionDays);
 
-    private async Task<bool> AddAsync(TableEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await storage.CampaignEvents.AddEntityAsync(row, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // Recorded before: a redelivered event.
-            return false;
-        }
-    }
+    // Recorded before: a redelivered event.
+    private Task<bool> AddAsync(TableEntity row, CancellationToken cancellationToken) => TableRows.TryAddAsync(storage.CampaignEvents, row, cancellationToken);
 
     private static TableEntity EventRow(CampaignMessageId message, string internetMessageId, string eventId, EmailDeliveryOutcome outcome, DateTimeOffset at, string? status, string? detail)
     {

@@ -32,8 +32,8 @@ internal static partial class DemoCampaign
     // How likely people open and click each variant, and the reminder.
     private static readonly Dictionary<string, (double Open, double Click)> Appeal = new(StringComparer.Ordinal)
     {
-        ["plain"] = (0.25, 0.30),
-        ["personal"] = (0.45, 0.40),
+        ["plain"] = (0.25, 0.20),
+        ["personal"] = (0.55, 0.50),
         [CampaignSteps.Reminder] = (0.20, 0.30),
     };
 
@@ -76,11 +76,13 @@ internal static partial class DemoCampaign
             segmentId = $"{run}-customers",
             sender = new { from = "nabidky@example-finance.cz", name = "Example Finance" },
             variants = new[] { new { id = "plain", templateId = $"{run}-plain" }, new { id = "personal", templateId = $"{run}-personal" } },
-            abTest = new { testShare = 0.4, metric = "clicks", decideAfterHours = DecideAfterHours, minimumSamplePerVariant = 30 },
+            abTest = new { testShare = 0.5, metric = "clicks", decideAfterHours = DecideAfterHours, minimumSamplePerVariant = 30 },
             reminder = new { afterDays = ReminderAfterDays, to = "nonOpeners", subject = "Připomínáme: jarní nabídka končí" },
             conversion = new { @event = "Order Completed", attributionDays = AttributionDays },
+            // The reminder is the campaign's second e-mail of the day: the cap across campaigns allows it.
+            frequencyCap = new { perDay = 2, perWeek = 4 },
         }, cancellationToken);
-        AnsiConsole.MarkupLine($"[bold]Campaign[/] {run}: A/B test of two subject lines on 40 % of the audience, the winner by clicks to the rest, a reminder to non-openers; e-mail to MailDev at {inbox.WebAddress}");
+        AnsiConsole.MarkupLine($"[bold]Campaign[/] {run}: A/B test of two subject lines on half the audience, the winner by clicks to the rest, a reminder to non-openers; e-mail to MailDev at {inbox.WebAddress}");
 
         var random = new Random(seed);
         using var reader = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };

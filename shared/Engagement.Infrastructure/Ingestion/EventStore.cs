@@ -57,7 +57,7 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
                 var activityEntity = EventRows.ToEntity(partitionKey, summary);
                 var actions = pending.Select(p => new TableTransactionAction(TableTransactionActionType.Add, p.Entity)).ToList();
                 actions.Add(activity.ETag is { } etag
-                    ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, activityEntity, etag)
+                    ? new TableTransactionAction(UpdateModeOf(activityEntity), activityEntity, etag)
                     : new TableTransactionAction(TableTransactionActionType.Add, activityEntity));
                 try
                 {
@@ -164,6 +164,15 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
             yield return chunk;
         }
     }
+
+    /// <summary>
+    /// An activity row that holds its summary compressed has the same properties in every version, so a merge writes
+    /// exactly what a replace would. The table service does both as one write; Azurite, which stands in for it locally,
+    /// replaces by removing and inserting the row, which re-indexes the whole table, while it merges in place. A summary
+    /// too large to compress into one property is kept in chunks whose number varies, so that one is replaced.
+    /// </summary>
+    private static TableTransactionActionType UpdateModeOf(TableEntity activityEntity) =>
+        activityEntity.ContainsKey(EventRows.CompressedSummary) ? TableTransactionActionType.UpdateMerge : TableTransactionActionType.UpdateReplace;
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0];
 

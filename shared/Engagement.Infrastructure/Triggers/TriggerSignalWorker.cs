@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Queues.Models;
 using Engagement.Infrastructure.DeadLetters;
 using Engagement.Infrastructure.Storage;
@@ -22,7 +21,6 @@ public sealed partial class TriggerSignalWorker(
     TimeProvider clock,
     ILogger<TriggerSignalWorker> logger)
 {
-    private static readonly TimeSpan IdleDelayMax = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
     /// <summary>Handles one message's text with a runtime (the Functions glue passes the Durable one); throws on a passing fault.</summary>
@@ -39,57 +37,12 @@ public sealed partial class TriggerSignalWorker(
     }
 
     /// <summary>Runs until cancelled (self-hosted).</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var idle = TimeSpan.FromMilliseconds(50);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var worked = await WorkOnceAsync(cancellationToken);
-                idle = worked > 0 ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(IdleDelayMax.Ticks, idle.Ticks * 2));
-                if (worked == 0)
-                {
-                    await Task.Delay(idle, clock, cancellationToken);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RequestFailedException ex)
-            {
-                // Storage away for a moment: the messages stay in the queue.
-                LogStorageTrouble(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), clock, cancellationToken);
-            }
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        QueuePolling.RunAsync(WorkOnceAsync, clock, ex => LogStorageTrouble(logger, ex), cancellationToken);
 
     /// <summary>Takes the visible messages once (up to 32) and works them; answers how many were taken.</summary>
-    public async Task<int> WorkOnceAsync(CancellationToken cancellationToken = default)
-    {
-        var messages = (await storage.TriggerSignals.ReceiveMessagesAsync(32, Lease, cancellationToken)).Value;
-        if (messages.Length == 0)
-        {
-            return 0;
-        }
-
-        using var gate = new SemaphoreSlim(options.Value.Concurrency);
-        await Task.WhenAll(messages.Select(async message =>
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                await WorkAsync(message, cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-        return messages.Length;
-    }
+    public Task<int> WorkOnceAsync(CancellationToken cancellationToken = default) =>
+        QueuePolling.WorkVisibleAsync(storage.TriggerSignals, Lease, options.Value.Concurrency, WorkAsync, cancellationToken);
 
     private async Task WorkAsync(QueueMessage message, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Queues.Models;
 using Engagement.Core.Workflows;
+using Engagement.Infrastructure.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,72 +14,31 @@ namespace Engagement.Infrastructure.Workflows;
 /// </summary>
 public sealed partial class WorkflowQueueWorker(WorkflowEngine engine, IOptions<WorkflowOptions> options, TimeProvider clock, ILogger<WorkflowQueueWorker> logger)
 {
-    private static readonly TimeSpan IdleDelayMax = TimeSpan.FromSeconds(1);
-
     /// <summary>Runs until cancelled.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
         var nextResume = DateTimeOffset.MinValue;
-        var idle = TimeSpan.FromMilliseconds(50);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
+        return QueuePolling.RunAsync(
+            async ct =>
             {
                 if (clock.GetUtcNow() >= nextResume)
                 {
                     // At start everything unfinished (a crash may have lost any message); later only what has stood still.
-                    var resumed = await engine.ResumeAsync(nextResume == DateTimeOffset.MinValue ? null : settings.ResumeEvery, cancellationToken);
+                    var resumed = await engine.ResumeAsync(nextResume == DateTimeOffset.MinValue ? null : options.Value.ResumeEvery, ct);
                     LogResumed(logger, resumed);
-                    nextResume = clock.GetUtcNow() + settings.ResumeEvery;
+                    nextResume = clock.GetUtcNow() + options.Value.ResumeEvery;
                 }
 
-                var worked = await WorkOnceAsync(cancellationToken);
-                idle = worked > 0 ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(IdleDelayMax.Ticks, idle.Ticks * 2));
-                if (worked == 0)
-                {
-                    await Task.Delay(idle, clock, cancellationToken);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RequestFailedException ex)
-            {
-                // Storage away for a moment: wait and carry on; nothing is lost, the messages stay in the queue.
-                LogStorageTrouble(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), clock, cancellationToken);
-            }
-        }
+                return await WorkOnceAsync(ct);
+            },
+            clock,
+            ex => LogStorageTrouble(logger, ex),
+            cancellationToken);
     }
 
     /// <summary>Takes the visible messages once (up to 32) and works them; answers how many were taken.</summary>
-    public async Task<int> WorkOnceAsync(CancellationToken cancellationToken = default)
-    {
-        var settings = options.Value;
-        var response = await engine.Queue.ReceiveMessagesAsync(32, settings.LeaseTime, cancellationToken);
-        var messages = response.Value;
-        if (messages.Length == 0)
-        {
-            return 0;
-        }
-
-        using var gate = new SemaphoreSlim(settings.Concurrency);
-        await Task.WhenAll(messages.Select(async message =>
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                await WorkAsync(message, cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-        return messages.Length;
-    }
+    public Task<int> WorkOnceAsync(CancellationToken cancellationToken = default) =>
+        QueuePolling.WorkVisibleAsync(engine.Queue, options.Value.LeaseTime, options.Value.Concurrency, WorkAsync, cancellationToken);
 
     private async Task WorkAsync(QueueMessage message, CancellationToken cancellationToken)
     {

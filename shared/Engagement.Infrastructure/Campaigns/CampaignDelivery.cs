@@ -78,12 +78,14 @@ public sealed record DeliveryResult(int Sent, int Resent, int Skipped, IReadOnly
 
 /// <summary>
 /// Sends one batch of a campaign step, each recipient exactly once as far as SMTP allows: claims the batch in the
-/// ledger, decides each recipient again with the contact gate and the frequency cap (consent can change between the
-/// audience and the send), renders each message (personalised, links tracked, unsubscribe link and List-Unsubscribe
-/// headers, the send's own Message-ID), hands it to the relay through the connection pool at the allowed rate, and marks
-/// it sent in small batches as the relay takes them (the window between the relay's 250 and the mark is where a crash
-/// could send again, under the same Message-ID; it stays some 50 milliseconds wide). A fault the retries cannot overcome stops the batch: claims not
-/// yet sent are given back and the fault surfaces, so the workflow activity retries, and the retry skips what went out.
+/// ledger slice by slice (one transaction each), decides each recipient again with the contact gate and the frequency
+/// cap (consent can change between the audience and the send) from bulk reads of the slice's cards, consent ledger and
+/// week of sends made while it is claimed, renders each message (personalised, links tracked, unsubscribe link and
+/// List-Unsubscribe headers, the send's own Message-ID) while earlier slices go out, hands it to the relay through the
+/// connection pool at the allowed rate, and marks it sent in batches as the relay takes them (the window between the
+/// relay's 250 and the mark is where a crash could send again, under the same Message-ID; it stays some 50
+/// milliseconds wide). A fault the retries cannot overcome stops the batch: claims not yet sent are given back and the
+/// fault surfaces, so the workflow activity retries, and the retry skips what went out.
 /// </summary>
 public sealed partial class CampaignDelivery(
     CampaignSendLedger ledger,
@@ -106,6 +108,9 @@ public sealed partial class CampaignDelivery(
     // crash could send a message again under the same Message-ID stays this narrow, and marking costs a few
     // transactions per hundred messages instead of one per handful.
     private static readonly TimeSpan MarkLinger = TimeSpan.FromMilliseconds(50);
+
+    // Mark writes in flight at once.
+    private const int MarkWritesInFlight = 3;
 
     // Frequency records wait for a transaction's worth, or this long, before they are written.
     private static readonly TimeSpan FrequencyRecordDelay = TimeSpan.FromSeconds(1);
@@ -422,6 +427,9 @@ public sealed partial class CampaignDelivery(
         // records, which only later sends read, gather into fuller transactions and go out beside a mark.
         var counted = new List<FrequencySend>();
         var oldest = DateTimeOffset.MaxValue;
+        // A few writes in flight at once (each names other recipients), so a slow answer from storage does not let
+        // marks pile up behind it.
+        var inFlight = new List<Task>();
         // Marks are written even while the batch is stopping: a message the relay took must be recorded as sent.
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
@@ -460,14 +468,27 @@ public sealed partial class CampaignDelivery(
                 oldest = DateTimeOffset.MaxValue;
             }
 
-            await Task.WhenAll(writes);
-            run.Count(sent.Select(m => m.SubjectKey));
-            run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
+            inFlight.Add(RecordedAsync(writes, sent, refused));
+            while (inFlight.Count >= MarkWritesInFlight)
+            {
+                var done = await Task.WhenAny(inFlight);
+                inFlight.Remove(done);
+                await done;
+            }
         }
 
         if (counted.Count > 0)
         {
-            await frequency.RecordAsync(counted, CancellationToken.None);
+            inFlight.Add(frequency.RecordAsync(counted, CancellationToken.None));
+        }
+
+        await Task.WhenAll(inFlight);
+
+        async Task RecordedAsync(List<Task> writes, List<Mark> sent, List<Mark> refused)
+        {
+            await Task.WhenAll(writes);
+            run.Count(sent.Select(m => m.SubjectKey));
+            run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
         }
     }
 

@@ -175,9 +175,20 @@ public sealed partial class CampaignDelivery(
         var claiming = ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, lease, batch.Claimant, cancellationToken);
         var checking = ReadChecksAsync(batch, keys, cancellationToken);
         var profilesRead = personalisation.WithProfilesAsync(keys, cancellationToken);
-        await Task.WhenAll(claiming, checking, profilesRead);
+        try
+        {
+            await Task.WhenAll(claiming, checking, profilesRead);
+        }
+        finally
+        {
+            // Claims made while a read failed are the batch's all the same, to be given back when it stops.
+            if (claiming.IsCompletedSuccessfully)
+            {
+                run.Claimed(slice, claiming.Result);
+            }
+        }
+
         var claims = await claiming;
-        run.Claimed(slice, claims);
         if (claims.Count == 0)
         {
             return null;

@@ -109,9 +109,6 @@ public sealed partial class CampaignDelivery(
     // transactions per hundred messages instead of one per handful.
     private static readonly TimeSpan MarkLinger = TimeSpan.FromMilliseconds(50);
 
-    // Mark writes in flight at once.
-    private const int MarkWritesInFlight = 3;
-
     // Frequency records wait for a transaction's worth, or this long, before they are written.
     private static readonly TimeSpan FrequencyRecordDelay = TimeSpan.FromSeconds(1);
 
@@ -438,9 +435,6 @@ public sealed partial class CampaignDelivery(
         // records, which only later sends read, gather into fuller transactions and go out beside a mark.
         var counted = new List<FrequencySend>();
         var oldest = DateTimeOffset.MaxValue;
-        // A few writes in flight at once (each names other recipients), so a slow answer from storage does not let
-        // marks pile up behind it.
-        var inFlight = new List<Task>();
         // Marks are written even while the batch is stopping: a message the relay took must be recorded as sent.
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
@@ -479,27 +473,15 @@ public sealed partial class CampaignDelivery(
                 oldest = DateTimeOffset.MaxValue;
             }
 
-            inFlight.Add(RecordedAsync(writes, sent, refused));
-            while (inFlight.Count >= MarkWritesInFlight)
-            {
-                var done = await Task.WhenAny(inFlight);
-                inFlight.Remove(done);
-                await done;
-            }
+            // One write at a time: while storage is slow, more marks gather for the next transaction.
+            await Task.WhenAll(writes);
+            run.Count(sent.Select(m => m.SubjectKey));
+            run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
         }
 
         if (counted.Count > 0)
         {
-            inFlight.Add(frequency.RecordAsync(counted, CancellationToken.None));
-        }
-
-        await Task.WhenAll(inFlight);
-
-        async Task RecordedAsync(List<Task> writes, List<Mark> sent, List<Mark> refused)
-        {
-            await Task.WhenAll(writes);
-            run.Count(sent.Select(m => m.SubjectKey));
-            run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
+            await frequency.RecordAsync(counted, CancellationToken.None);
         }
     }
 

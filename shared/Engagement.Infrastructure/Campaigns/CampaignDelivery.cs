@@ -64,20 +64,31 @@ public sealed record DeliveryOutcome(string SubjectKey, string Reason);
 /// <param name="Skipped">Recipients already sent, failed, excluded or being sent by another sender: nothing done.</param>
 /// <param name="Failed">Refused for good (a 5xx reply, a template that cannot render for them), recorded and never retried.</param>
 /// <param name="Excluded">Left out at the moment of sending (consent, suppression or frequency cap changed since the audience was resolved).</param>
-public sealed record DeliveryResult(int Sent, int Resent, int Skipped, IReadOnlyList<DeliveryOutcome> Failed, IReadOnlyList<DeliveryOutcome> Excluded);
+public sealed record DeliveryResult(int Sent, int Resent, int Skipped, IReadOnlyList<DeliveryOutcome> Failed, IReadOnlyList<DeliveryOutcome> Excluded)
+{
+    /// <summary>The recipients whose messages the relay took in this batch.</summary>
+    public IReadOnlyList<string> SentTo { get; init; } = [];
+
+    /// <summary>
+    /// The recipients this batch did nothing for (already sent, failed or excluded, or being sent by another sender):
+    /// only the ledger says where they stand.
+    /// </summary>
+    public IReadOnlyList<string> SkippedOnes { get; init; } = [];
+}
 
 /// <summary>
 /// Sends one batch of a campaign step, each recipient exactly once as far as SMTP allows: claims the batch in the
-/// ledger, decides each recipient again with the contact gate and the frequency cap (consent can change between the
-/// audience and the send), renders each message (personalised, links tracked, unsubscribe link and List-Unsubscribe
-/// headers, the send's own Message-ID), hands it to the relay through the connection pool at the allowed rate, and marks
-/// it sent in small batches as the relay takes them (the window between the relay's 250 and the mark is where a crash
-/// could send again; it stays a few milliseconds wide). A fault the retries cannot overcome stops the batch: claims not
-/// yet sent are given back and the fault surfaces, so the workflow activity retries, and the retry skips what went out.
+/// ledger slice by slice (one transaction each), decides each recipient again with the contact gate and the frequency
+/// cap (consent can change between the audience and the send) from bulk reads of the slice's cards, consent ledger and
+/// week of sends made while it is claimed, renders each message (personalised, links tracked, unsubscribe link and
+/// List-Unsubscribe headers, the send's own Message-ID) while earlier slices go out, hands it to the relay through the
+/// connection pool at the allowed rate, and marks it sent in batches as the relay takes them (the window between the
+/// relay's 250 and the mark is where a crash could send again, under the same Message-ID; it stays some 50
+/// milliseconds wide). A fault the retries cannot overcome stops the batch: claims not yet sent are given back and the
+/// fault surfaces, so the workflow activity retries, and the retry skips what went out.
 /// </summary>
 public sealed partial class CampaignDelivery(
     CampaignSendLedger ledger,
-    ContactStore contacts,
     ContactGate gate,
     CampaignFrequencyStore frequency,
     TemplateStore templates,
@@ -93,9 +104,20 @@ public sealed partial class CampaignDelivery(
     // Marks go out as soon as one is waiting, up to one transaction's worth at a time.
     private const int MarkBatch = 100;
 
+    // A mark waits this long for others to share its transaction (unless the batch is ending): the window in which a
+    // crash could send a message again under the same Message-ID stays this narrow, and marking costs a few
+    // transactions per hundred messages instead of one per handful.
+    private static readonly TimeSpan MarkLinger = TimeSpan.FromMilliseconds(50);
+
+    // Frequency records wait for a transaction's worth, or this long, before they are written.
+    private static readonly TimeSpan FrequencyRecordDelay = TimeSpan.FromSeconds(1);
+
     // Recipients claimed and checked together: one ledger transaction; the first slice is smaller so sending starts sooner.
     private const int SliceSize = 100;
-    private const int FirstSliceSize = 20;
+    private const int FirstSliceSize = 8;
+
+    // Checked slices rendering ahead of the connections at once.
+    private const int RenderAhead = 2;
 
     /// <summary>Sends a batch; see the type's summary. Invalid input throws <see cref="ArgumentException"/>.</summary>
     public async Task<DeliveryResult> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken = default)
@@ -131,11 +153,12 @@ public sealed partial class CampaignDelivery(
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
         }
 
-        return new DeliveryResult(run.SentCount, run.ResentCount, run.Skipped, run.Failures, run.Excluded);
+        return new DeliveryResult(run.SentCount, run.ResentCount, run.Skipped, run.Failures, run.Excluded) { SentTo = run.SentTo, SkippedOnes = run.SkippedOnes };
     }
 
-    // A slice of the batch: claimed, decided again and rendered while earlier slices are being sent.
-    private async Task PrepareAsync(DeliveryRun run, DeliveryRecipient[] slice, ChannelWriter<Outgoing> rendered, ChannelWriter<Mark> marks, CancellationToken cancellationToken)
+    // A slice of the batch claimed and decided again, while earlier slices render and are sent: what it sends, and the
+    // recording of whom it leaves out.
+    private async Task<CheckedSlice?> CheckAsync(DeliveryRun run, DeliveryRecipient[] slice, CancellationToken cancellationToken)
     {
         var batch = run.Batch;
         var planned = slice
@@ -143,24 +166,47 @@ public sealed partial class CampaignDelivery(
             .ToList();
         // A service that recognises a repeated send only for a while must see a stopped sender's claim taken over within it.
         var lease = relay.RepeatWindow is { } window && window - TimeSpan.FromMinutes(1) < options.Value.ClaimLease() ? window - TimeSpan.FromMinutes(1) : options.Value.ClaimLease();
-        var claims = await ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, lease, batch.Claimant, cancellationToken);
-        run.Claimed(slice.Length, claims);
+        // The slice's contact cards, consent ledger, week of sends and profile links are read while it is claimed: the
+        // decision still comes after the claim and before the send, and the first messages leave a round trip sooner.
+        var keys = slice.Select(r => r.SubjectKey).ToList();
+        var claiming = ledger.ClaimAsync(batch.CampaignId, batch.Step, planned, lease, batch.Claimant, cancellationToken);
+        var checking = ReadChecksAsync(batch, keys, cancellationToken);
+        var profilesRead = personalisation.WithProfilesAsync(keys, cancellationToken);
+        try
+        {
+            await Task.WhenAll(claiming, checking, profilesRead);
+        }
+        finally
+        {
+            // Claims made while a read failed are the batch's all the same, to be given back when it stops.
+            if (claiming.IsCompletedSuccessfully)
+            {
+                run.Claimed(slice, claiming.Result);
+            }
+        }
+
+        var claims = await claiming;
         if (claims.Count == 0)
         {
-            return;
+            return null;
         }
 
-        var (toSend, excluded) = await RecheckAsync(batch, claims, slice, cancellationToken);
-        if (excluded.Count > 0)
-        {
-            await ledger.MarkExcludedAsync(batch.CampaignId, batch.Step, excluded.Select(e => (e.SubjectKey, e.Reason)), cancellationToken);
-            run.Exclude(excluded);
-        }
+        var (toSend, excluded) = Recheck(batch, await checking, claims, slice);
+        // Recorded while the slice renders; the batch does not end before it is.
+        var excluding = excluded.Count == 0
+            ? Task.CompletedTask
+            : ledger.MarkExcludedAsync(batch.CampaignId, batch.Step, excluded.Select(e => (e.SubjectKey, e.Reason)), cancellationToken);
+        return new CheckedSlice(toSend, excluded, await profilesRead, excluding);
+    }
 
+    // A checked slice rendered into the senders' queue (waiting while the queue is full).
+    private async Task RenderSliceAsync(DeliveryRun run, CheckedSlice slice, ChannelWriter<Outgoing> rendered, ChannelWriter<Mark> marks, CancellationToken cancellationToken)
+    {
+        var (toSend, excluded, withProfiles, excluding) = slice;
         // Rendering waits mostly on storage (the profile, the activity): many at once keep the connections fed.
-        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(16, relay.Connections * 4), CancellationToken = cancellationToken }, async (pending, token) =>
+        var rendering = Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(16, relay.Connections * 4), CancellationToken = cancellationToken }, async (pending, token) =>
         {
-            var outgoing = await RenderAsync(run, pending, token);
+            var outgoing = await RenderAsync(run, pending, withProfiles.Contains(pending.Claim.Send.SubjectKey), token);
             if (outgoing.Failure is not null)
             {
                 run.Answered.Add(pending.Claim.Send.SubjectKey);
@@ -170,19 +216,33 @@ public sealed partial class CampaignDelivery(
 
             await rendered.WriteAsync(outgoing, token);
         });
+        try
+        {
+            await Task.WhenAll(excluding, rendering);
+        }
+        finally
+        {
+            if (excluded.Count > 0 && excluding.IsCompletedSuccessfully)
+            {
+                run.Exclude(excluded);
+            }
+        }
     }
 
-    private async Task<(List<Pending> ToSend, List<DeliveryOutcome> Excluded)> RecheckAsync(
-        DeliveryBatch batch, IReadOnlyList<SendClaim> claims, IReadOnlyList<DeliveryRecipient> recipients, CancellationToken cancellationToken)
+    private async Task<SliceChecks> ReadChecksAsync(DeliveryBatch batch, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var keys = claims.Select(c => c.Send.SubjectKey).ToList();
         var cap = batch.FrequencyCap ?? options.Value.FrequencyCap.Cap();
-        var cardsRead = contacts.CardsOfAsync(keys, cancellationToken);
+        // The cards, the consent ledger and the week's sends of the slice, read side by side.
         var historyRead = cap == FrequencyCap.None ? Task.FromResult(new FrequencyHistory()) : frequency.ReadWeekOfAsync(keys, now, cancellationToken);
-        var cards = await cardsRead;
-        var pageGate = await gate.ForPageAsync(batch.Purpose, cards, cancellationToken);
-        var history = await historyRead;
+        var (cards, pageGate) = await gate.ForBatchAsync(batch.Purpose, keys, cancellationToken);
+        return new SliceChecks(now, cap, cards, pageGate, await historyRead);
+    }
+
+    private static (List<Pending> ToSend, List<DeliveryOutcome> Excluded) Recheck(
+        DeliveryBatch batch, SliceChecks checks, IReadOnlyList<SendClaim> claims, IReadOnlyList<DeliveryRecipient> recipients)
+    {
+        var (now, cap, cards, pageGate, history) = checks;
         var byKey = recipients.ToDictionary(r => r.SubjectKey, StringComparer.Ordinal);
         var toSend = new List<Pending>();
         var excluded = new List<DeliveryOutcome>();
@@ -212,21 +272,47 @@ public sealed partial class CampaignDelivery(
         var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 8);
-        var marks = Channel.CreateUnbounded<Mark>(new UnboundedChannelOptions { SingleReader = true });
-        var marker = MarkAsync(run, marks.Reader);
+        var marks = Channel.CreateUnbounded<Mark>();
+        var ending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var marker = MarkAsync(run, marks.Reader, ending.Task);
 
         var prepare = Task.Run(async () =>
         {
+            var rendering = new List<Task>();
             try
             {
-                // A few slices in preparation at once (claimed and checked while others render), the first one small so
-                // that sending starts early.
-                await Parallel.ForEachAsync(Slices(run.Recipients), new ParallelOptions { MaxDegreeOfParallelism = 3, CancellationToken = stop.Token },
-                    (slice, token) => new ValueTask(PrepareAsync(run, slice, rendered.Writer, marks.Writer, token)));
+                    // Slices are claimed and checked one after the other (side by side they would queue behind each other's
+                // reads and delay the first sends), each while the ones before it render and go out; the first is small
+                // so that sending starts early, and at most two render ahead of the connections.
+                foreach (var slice in Slices(run.Recipients))
+                {
+                    if (rendering.Count(r => !r.IsCompleted) >= RenderAhead)
+                    {
+                        await Task.WhenAny(rendering.Where(r => !r.IsCompleted));
+                    }
+
+                    if (rendering.FirstOrDefault(r => r.IsFaulted) is { } failed)
+                    {
+                        await failed;
+                    }
+
+                    stop.Token.ThrowIfCancellationRequested();
+                    if (await CheckAsync(run, slice, stop.Token) is { } checkedSlice)
+                    {
+                        rendering.Add(RenderSliceAsync(run, checkedSlice, rendered.Writer, marks.Writer, stop.Token));
+                    }
+                }
             }
             finally
             {
-                rendered.Writer.TryComplete();
+                try
+                {
+                    await Task.WhenAll(rendering);
+                }
+                finally
+                {
+                    rendered.Writer.TryComplete();
+                }
             }
         }, CancellationToken.None);
 
@@ -273,6 +359,7 @@ public sealed partial class CampaignDelivery(
         }
         finally
         {
+            ending.TrySetResult();
             marks.Writer.TryComplete();
             await marker;
             while (rendered.Reader.TryRead(out var left))
@@ -282,17 +369,18 @@ public sealed partial class CampaignDelivery(
         }
     }
 
+    // Slices double from a small first one up to a transaction's worth: each is claimed and checked while the one before
+    // it, half its size, goes out, so the connections start early and never wait for a check.
     private static IEnumerable<DeliveryRecipient[]> Slices(IReadOnlyList<DeliveryRecipient> recipients)
     {
-        var first = Math.Min(FirstSliceSize, recipients.Count);
-        yield return recipients.Take(first).ToArray();
-        foreach (var slice in recipients.Skip(first).Chunk(SliceSize))
+        var size = FirstSliceSize;
+        for (var at = 0; at < recipients.Count; at += size, size = Math.Min(size * 2, SliceSize))
         {
-            yield return slice;
+            yield return recipients.Skip(at).Take(size).ToArray();
         }
     }
 
-    private async Task<Outgoing> RenderAsync(DeliveryRun run, Pending pending, CancellationToken cancellationToken)
+    private async Task<Outgoing> RenderAsync(DeliveryRun run, Pending pending, bool hasProfile, CancellationToken cancellationToken)
     {
         var batch = run.Batch;
         var send = pending.Claim.Send;
@@ -306,7 +394,7 @@ public sealed partial class CampaignDelivery(
         var unsubscribe = new UnsubscribeLink(send.SubjectKey, batch.Purpose, batch.CampaignId, send.MessageId);
         var unsubscribeUrl = unsubscribeLinks.Link(unsubscribe, root);
         var data = await personalisation.GatherForSubjectKeyAsync(
-            send.SubjectKey, unsubscribeUrl, root + "/consent/page", new CampaignContext(batch.CampaignName ?? batch.CampaignId, send.Variant), cancellationToken);
+            send.SubjectKey, unsubscribeUrl, root + "/consent/page", new CampaignContext(batch.CampaignName ?? batch.CampaignId, send.Variant), hasProfile, cancellationToken);
         var outcome = TemplateRenderer.Render(template, data);
         if (outcome.Failure is { } failure)
         {
@@ -340,12 +428,21 @@ public sealed partial class CampaignDelivery(
         return new Outgoing(send.SubjectKey, message, null, pending.Claim.FirstClaimedAt);
     }
 
-    private async Task MarkAsync(DeliveryRun run, ChannelReader<Mark> reader)
+    private async Task MarkAsync(DeliveryRun run, ChannelReader<Mark> reader, Task ending)
     {
         var batch = run.Batch;
+        // The ledger marks go out as soon as one is waiting (they keep a takeover from sending again); the frequency
+        // records, which only later sends read, gather into fuller transactions and go out beside a mark.
+        var counted = new List<FrequencySend>();
+        var oldest = DateTimeOffset.MaxValue;
         // Marks are written even while the batch is stopping: a message the relay took must be recorded as sent.
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
+            if (reader.Count < MarkBatch && !ending.IsCompleted)
+            {
+                await Task.WhenAny(Task.Delay(MarkLinger, CancellationToken.None), ending);
+            }
+
             var taken = new List<Mark>();
             while (taken.Count < MarkBatch && reader.TryRead(out var mark))
             {
@@ -354,29 +451,49 @@ public sealed partial class CampaignDelivery(
 
             var sent = taken.Where(m => m.Sent).ToList();
             var refused = taken.Where(m => !m.Sent).ToList();
+            var writes = new List<Task>();
             if (sent.Count > 0)
             {
-                await ledger.MarkSentAsync(batch.CampaignId, batch.Step, sent.Select(m => m.SubjectKey), CancellationToken.None);
-                run.Count(sent.Select(m => m.SubjectKey));
-                await frequency.RecordAsync(sent.Select(m => new FrequencySend(m.SubjectKey, batch.CampaignId, batch.Step, m.At)), CancellationToken.None);
+                writes.Add(ledger.MarkSentAsync(batch.CampaignId, batch.Step, sent.Select(m => m.SubjectKey), CancellationToken.None));
+                counted.AddRange(sent.Select(m => new FrequencySend(m.SubjectKey, batch.CampaignId, batch.Step, m.At)));
+                oldest = oldest < sent[0].At ? oldest : sent[0].At;
             }
 
             if (refused.Count > 0)
             {
-                await ledger.MarkFailedAsync(batch.CampaignId, batch.Step, refused.Select(m => (m.SubjectKey, m.Reason ?? "refused")), CancellationToken.None);
-                run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
+                writes.Add(ledger.MarkFailedAsync(batch.CampaignId, batch.Step, refused.Select(m => (m.SubjectKey, m.Reason ?? "refused")), CancellationToken.None));
             }
+
+            // Once the senders are done and nothing else waits, the last frequency records go beside the last marks.
+            var last = ending.IsCompleted && reader.Count == 0;
+            if (counted.Count >= MarkBatch || (counted.Count > 0 && (last || clock.GetUtcNow() - oldest >= FrequencyRecordDelay)))
+            {
+                writes.Add(frequency.RecordAsync(counted.ToList(), CancellationToken.None));
+                counted.Clear();
+                oldest = DateTimeOffset.MaxValue;
+            }
+
+            // One write at a time: while storage is slow, more marks gather for the next transaction.
+            await Task.WhenAll(writes);
+            run.Count(sent.Select(m => m.SubjectKey));
+            run.Fail(refused.Select(m => new DeliveryOutcome(m.SubjectKey, m.Reason ?? "refused")));
+        }
+
+        if (counted.Count > 0)
+        {
+            await frequency.RecordAsync(counted, CancellationToken.None);
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, CampaignTemplate>> TemplatesAsync(DeliveryBatch batch, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, ParsedTemplate>> TemplatesAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, CampaignTemplate>(StringComparer.Ordinal);
+        // Parsed once for the batch, not once per recipient.
+        var found = new Dictionary<string, ParsedTemplate>(StringComparer.Ordinal);
         foreach (var (variant, spec) in batch.Variants)
         {
             var stored = await templates.GetAsync(spec.TemplateId, cancellationToken)
                 ?? throw new ArgumentException($"The template '{spec.TemplateId}' of variant '{variant}' does not exist.", nameof(batch));
-            found[variant] = spec.Subject is null ? stored.Template : stored.Template with { Subject = spec.Subject };
+            found[variant] = TemplateRenderer.Parse(spec.Subject is null ? stored.Template : stored.Template with { Subject = spec.Subject });
         }
 
         return found;
@@ -464,23 +581,29 @@ public sealed partial class CampaignDelivery(
 
     private sealed record Pending(SendClaim Claim, string Address, string? Name);
 
+    private sealed record CheckedSlice(List<Pending> ToSend, List<DeliveryOutcome> Excluded, IReadOnlySet<string> WithProfiles, Task Excluding);
+
+    private sealed record SliceChecks(DateTimeOffset Now, FrequencyCap Cap, IReadOnlyDictionary<string, ContactCard> Cards, AudienceGate Gate, FrequencyHistory History);
+
     private sealed record Outgoing(string SubjectKey, MimeMessage? Message, string? Failure, DateTimeOffset FirstClaimedAt = default);
 
     private sealed record Mark(string SubjectKey, bool Sent, string? Reason, DateTimeOffset At);
 
     /// <summary>What one batch has done so far; written by the preparers and the marker, read after both finished.</summary>
-    private sealed class DeliveryRun(DeliveryBatch batch, IReadOnlyDictionary<string, CampaignTemplate> templates, IReadOnlyList<DeliveryRecipient> recipients)
+    private sealed class DeliveryRun(DeliveryBatch batch, IReadOnlyDictionary<string, ParsedTemplate> templates, IReadOnlyList<DeliveryRecipient> recipients)
     {
         private readonly ConcurrentBag<DeliveryOutcome> _failures = [];
         private readonly ConcurrentBag<DeliveryOutcome> _excluded = [];
         private readonly ConcurrentDictionary<string, bool> _claimed = new(StringComparer.Ordinal);
+        private readonly ConcurrentBag<string> _sentTo = [];
+        private readonly ConcurrentBag<string> _skippedOnes = [];
         private int _skipped;
         private int _sent;
         private int _resent;
 
         public DeliveryBatch Batch => batch;
 
-        public IReadOnlyDictionary<string, CampaignTemplate> Templates => templates;
+        public IReadOnlyDictionary<string, ParsedTemplate> Templates => templates;
 
         public IReadOnlyList<DeliveryRecipient> Recipients => recipients;
 
@@ -499,12 +622,22 @@ public sealed partial class CampaignDelivery(
 
         public IReadOnlyList<DeliveryOutcome> Excluded => _excluded.OrderBy(f => f.SubjectKey, StringComparer.Ordinal).ToList();
 
-        public void Claimed(int asked, IReadOnlyList<SendClaim> claims)
+        public IReadOnlyList<string> SentTo => _sentTo.Order(StringComparer.Ordinal).ToList();
+
+        public IReadOnlyList<string> SkippedOnes => _skippedOnes.Order(StringComparer.Ordinal).ToList();
+
+        public void Claimed(DeliveryRecipient[] asked, IReadOnlyList<SendClaim> claims)
         {
-            Interlocked.Add(ref _skipped, asked - claims.Count);
+            Interlocked.Add(ref _skipped, asked.Length - claims.Count);
             foreach (var claim in claims)
             {
                 _claimed[claim.Send.SubjectKey] = claim.Resend;
+            }
+
+            var held = claims.Select(c => c.Send.SubjectKey).ToHashSet(StringComparer.Ordinal);
+            foreach (var recipient in asked.Where(r => !held.Contains(r.SubjectKey)))
+            {
+                _skippedOnes.Add(recipient.SubjectKey);
             }
         }
 
@@ -524,6 +657,7 @@ public sealed partial class CampaignDelivery(
         {
             foreach (var key in sent)
             {
+                _sentTo.Add(key);
                 Interlocked.Increment(ref _sent);
                 if (_claimed.TryGetValue(key, out var resend) && resend)
                 {

@@ -219,8 +219,32 @@ public sealed class SendSlotActivity(CampaignRunStore runs, CampaignDelivery del
                 $"{context.InstanceId}/{context.CommandId}"),
             cancellationToken);
 
-        // What the ledger holds for these recipients is the answer, whoever sent them and whenever.
-        var records = await Task.WhenAll(recipients.Select(r => ledger.FindAsync(command.CampaignId, command.Step, r.SubjectKey, cancellationToken)));
+        // What the ledger holds for these recipients is the answer, whoever sent them and whenever: what this batch sent,
+        // refused or left out it knows; only the recipients it skipped (done before, or by another sender) are read back.
+        var known = new Dictionary<string, SendRecord?>(StringComparer.Ordinal);
+        foreach (var key in result.SentTo)
+        {
+            known[key] = Outcome(SendStatus.Sent, key, null);
+        }
+
+        foreach (var failure in result.Failed)
+        {
+            known[failure.SubjectKey] = Outcome(SendStatus.Failed, failure.SubjectKey, failure.Reason);
+        }
+
+        foreach (var exclusion in result.Excluded)
+        {
+            known[exclusion.SubjectKey] = Outcome(SendStatus.Excluded, exclusion.SubjectKey, exclusion.Reason);
+        }
+
+        var unknown = recipients.Select(r => r.SubjectKey).Where(k => !known.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToList();
+        var read = await Task.WhenAll(unknown.Select(k => ledger.FindAsync(command.CampaignId, command.Step, k, cancellationToken)));
+        foreach (var (key, record) in unknown.Zip(read))
+        {
+            known[key] = record;
+        }
+
+        var records = recipients.Select(r => known[r.SubjectKey]).ToList();
         var excludedNow = result.Excluded.ToDictionary(e => e.SubjectKey, e => e.Reason, StringComparer.Ordinal);
         var variants = recipients.Zip(records)
             .GroupBy(p => p.First.Variant, StringComparer.Ordinal)
@@ -236,6 +260,9 @@ public sealed class SendSlotActivity(CampaignRunStore runs, CampaignDelivery del
             .GroupBy(p => p.Second?.Detail ?? excludedNow.GetValueOrDefault(p.First.SubjectKey) ?? ExclusionReasons.NoConsent, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.LongCount(), StringComparer.Ordinal);
         return WorkflowJson.Write(new SlotSent(variants, reasons.Count == 0 ? null : reasons));
+
+        SendRecord Outcome(SendStatus status, string subjectKey, string? detail) =>
+            new(command.CampaignId, command.Step, subjectKey, string.Empty, string.Empty, status, default, detail);
     }
 }
 

@@ -89,11 +89,40 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
-                // Some of the batch were claimed before (a redelivery, another sender): decide one by one on what is stored.
-                claims.AddRange(await ClaimOneByOneAsync(campaignId, step, chunk, lease, claimant, cancellationToken));
+                // Some of the batch were claimed before (a redelivery, another sender): decide on what is stored.
+                claims.AddRange(await ClaimAgainstStoredAsync(campaignId, step, chunk, lease, claimant, cancellationToken));
             }
         }
 
+        return claims;
+    }
+
+    // The stored rows of a chunk read side by side; the sends nobody holds are claimed in one transaction, and those a
+    // stopped sender left behind are taken over each under its own ETag. Whatever changed meanwhile is decided one by one.
+    private async Task<List<SendClaim>> ClaimAgainstStoredAsync(string campaignId, string step, PlannedSend[] sends, TimeSpan lease, string? claimant, CancellationToken cancellationToken)
+    {
+        var stored = await Task.WhenAll(sends.Select(s => storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, s.SubjectKey), cancellationToken: cancellationToken)));
+        var now = clock.GetUtcNow();
+        var claims = new List<SendClaim>();
+        var fresh = sends.Where((_, i) => !stored[i].HasValue).ToList();
+        if (fresh.Count > 0)
+        {
+            try
+            {
+                await storage.CampaignSends.SubmitTransactionAsync(
+                    fresh.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Claimed(Row(campaignId, step, s, SendStatus.Claimed, now, null), claimant))), cancellationToken);
+                claims.AddRange(fresh.Select(s => new SendClaim(s, Resend: false, now)));
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                // Another sender claimed some of them a moment ago.
+                claims.AddRange(await ClaimOneByOneAsync(campaignId, step, fresh, lease, claimant, cancellationToken));
+            }
+        }
+
+        var takeovers = await Task.WhenAll(sends.Select((send, i) => (send, row: stored[i])).Where(p => p.row.HasValue)
+            .Select(p => TakeOverAsync(campaignId, step, p.send, p.row.Value!, now, lease, claimant, cancellationToken)));
+        claims.AddRange(takeovers.OfType<SendClaim>());
         return claims;
     }
 
@@ -257,32 +286,41 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             }
 
             var stored = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, send.SubjectKey), cancellationToken: cancellationToken);
-            var ownLeftover = claimant is not null && stored.HasValue && stored.Value!.GetString("Claimant") == claimant;
-            if (!stored.HasValue || StatusOf(stored.Value!) != SendStatus.Claimed || stored.Value!.GetDateTimeOffset("At") is not { } claimedAt || (now - claimedAt < lease && !ownLeftover))
+            if (stored.HasValue && await TakeOverAsync(campaignId, step, send, stored.Value!, now, lease, claimant, cancellationToken) is { } claim)
             {
-                // Sent, failed, excluded, or being sent by someone else right now (or erased): not ours.
-                continue;
-            }
-
-            // The sender that claimed it stopped midway (or it is this claimant's own, left behind). The same variant and
-            // Message-ID go out again.
-            var previous = RecordOf(stored.Value!);
-            var firstAt = stored.Value!.GetDateTimeOffset("FirstAt") ?? claimedAt;
-            var takeover = Row(campaignId, step, send with { Variant = previous.Variant, MessageId = previous.MessageId }, SendStatus.Claimed, now, null);
-            takeover["FirstAt"] = firstAt;
-            Claimed(takeover, claimant);
-            try
-            {
-                await storage.CampaignSends.UpdateEntityAsync(takeover, stored.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
-                claims.Add(new SendClaim(send with { Variant = previous.Variant, MessageId = previous.MessageId }, Resend: true, firstAt));
-            }
-            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-            {
-                // Another sender took it over first.
+                claims.Add(claim);
             }
         }
 
         return claims;
+    }
+
+    // A stored claim whose sender stopped midway (its lease ran out, or it is this claimant's own, left behind) is taken
+    // over: the same variant and Message-ID go out again. Anything else (sent, failed, excluded, being sent) is not ours.
+    private async Task<SendClaim?> TakeOverAsync(
+        string campaignId, string step, PlannedSend send, TableEntity stored, DateTimeOffset now, TimeSpan lease, string? claimant, CancellationToken cancellationToken)
+    {
+        var ownLeftover = claimant is not null && stored.GetString("Claimant") == claimant;
+        if (StatusOf(stored) != SendStatus.Claimed || stored.GetDateTimeOffset("At") is not { } claimedAt || (now - claimedAt < lease && !ownLeftover))
+        {
+            return null;
+        }
+
+        var previous = RecordOf(stored);
+        var firstAt = stored.GetDateTimeOffset("FirstAt") ?? claimedAt;
+        var takeover = Row(campaignId, step, send with { Variant = previous.Variant, MessageId = previous.MessageId }, SendStatus.Claimed, now, null);
+        takeover["FirstAt"] = firstAt;
+        Claimed(takeover, claimant);
+        try
+        {
+            await storage.CampaignSends.UpdateEntityAsync(takeover, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+            return new SendClaim(send with { Variant = previous.Variant, MessageId = previous.MessageId }, Resend: true, firstAt);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // Another sender took it over first.
+            return null;
+        }
     }
 
     private async Task MarkAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string? Detail)> sends, SendStatus status, CancellationToken cancellationToken)

@@ -48,9 +48,34 @@ public sealed class ContactGate(ConsentStore consents, ContactStore contacts, IO
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
         ArgumentNullException.ThrowIfNull(cards);
-        // A few ledgers per query, the queries side by side: a page is decided while the sends before it go out.
-        var groups = await Task.WhenAll(cards.Keys.Chunk(15).Select(group => consents.StatusesOfAsync(group, cancellationToken)));
-        var statuses = groups.SelectMany(g => g).ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
+        return Gate(purpose, cards, await StatusesOfAsync(cards.Keys, cancellationToken));
+    }
+
+    /// <summary>
+    /// The contact cards of a batch about to be sent and the gate for them: the cards and the ledger are read side by
+    /// side, a few subjects per query, so a batch is decided in about one round trip while earlier sends go out.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<string, ContactCard> Cards, AudienceGate Gate)> ForBatchAsync(
+        string purpose, IReadOnlyCollection<string> subjectKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        ArgumentNullException.ThrowIfNull(subjectKeys);
+        var cardsRead = contacts.CardsOfAsync(subjectKeys, cancellationToken);
+        var statusesRead = StatusesOfAsync(subjectKeys, cancellationToken);
+        var cards = await cardsRead;
+        var statuses = await statusesRead;
+        return (cards, Gate(purpose, cards, statuses));
+    }
+
+    // A few ledgers per query, the queries side by side: a page is decided while the sends before it go out.
+    private async Task<Dictionary<string, IReadOnlyList<ConsentStatus>>> StatusesOfAsync(IEnumerable<string> subjectKeys, CancellationToken cancellationToken)
+    {
+        var groups = await Task.WhenAll(subjectKeys.Distinct(StringComparer.Ordinal).Chunk(15).Select(group => consents.StatusesOfAsync(group, cancellationToken)));
+        return groups.SelectMany(g => g).ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
+    }
+
+    private AudienceGate Gate(string purpose, IReadOnlyDictionary<string, ContactCard> cards, IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>> statuses)
+    {
         var facts = cards.ToDictionary(
             c => c.Key,
             c => new ContactFacts(c.Value.Source?.Provenance, c.Value.Suppressions.Select(s => s.ToPolicy()).ToList()),

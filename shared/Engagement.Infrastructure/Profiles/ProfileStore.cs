@@ -157,6 +157,33 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
         return link.HasValue ? link.Value!.GetString("ProfileKey") : null;
     }
 
+    /// <summary>
+    /// The profile keys the given identities are linked to (identities without a link are left out), in a few queries
+    /// side by side instead of a read per identity: a batch of campaign recipients is looked up at once.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> LinkedProfileKeysAsync(IEnumerable<IdentityKey> identities, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identities);
+        // The Table service allows at most 15 comparisons in a filter: one for the row key, one per identity.
+        var groups = identities.Select(i => i.Value).Distinct(StringComparer.Ordinal).Chunk(14);
+        var found = await Task.WhenAll(groups.Select(async group =>
+        {
+            var filter = TableClient.CreateQueryFilter($"RowKey eq {LinkRowKey}") + " and (" +
+                string.Join(" or ", group.Select(key => TableClient.CreateQueryFilter($"PartitionKey eq {key}"))) + ")";
+            var links = new List<(string Identity, string ProfileKey)>();
+            await foreach (var link in storage.Profiles.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "ProfileKey"], cancellationToken: cancellationToken))
+            {
+                if (link.GetString("ProfileKey") is { Length: > 0 } profileKey)
+                {
+                    links.Add((link.PartitionKey, profileKey));
+                }
+            }
+
+            return links;
+        }));
+        return found.SelectMany(f => f).ToDictionary(l => l.Identity, l => l.ProfileKey, StringComparer.Ordinal);
+    }
+
     private async Task<(ProfileDocument? Profile, ETag? ETag)> ReadAsync(string profileKey, CancellationToken cancellationToken)
     {
         var (json, etag) = await ReadRawAsync(profileKey, cancellationToken);

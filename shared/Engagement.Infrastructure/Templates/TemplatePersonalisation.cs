@@ -33,6 +33,34 @@ public sealed class TemplatePersonalisation(ProfileQuery profiles, ProfileStore 
     public async Task<TemplateData> GatherForSubjectKeyAsync(string subjectKey, string unsubscribeUrl, string preferencesUrl, CampaignContext campaign, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        return await GatherForSubjectKeyAsync(subjectKey, unsubscribeUrl, preferencesUrl, campaign, mayHaveProfile: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Which of a batch's recipients have a profile to personalise from, in a few bulk reads: the others get the bare
+    /// profile without a read each (<see cref="GatherForSubjectKeyAsync(string, string, string, CampaignContext, bool, CancellationToken)"/>).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> WithProfilesAsync(IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjectKeys);
+        var links = await profileStore.LinkedProfileKeysAsync(subjectKeys.Select(k => new IdentityKey(k)), cancellationToken);
+        return links.Keys.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// As <see cref="GatherForSubjectKeyAsync(string, string, string, CampaignContext, CancellationToken)"/>, for a
+    /// recipient that <see cref="WithProfilesAsync"/> has just looked up: one without a profile
+    /// (<paramref name="mayHaveProfile"/> false) gets the bare profile without reading storage.
+    /// </summary>
+    public async Task<TemplateData> GatherForSubjectKeyAsync(
+        string subjectKey, string unsubscribeUrl, string preferencesUrl, CampaignContext campaign, bool mayHaveProfile, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectKey);
+        if (!mayHaveProfile)
+        {
+            return Bare(subjectKey, unsubscribeUrl, preferencesUrl, campaign);
+        }
+
         // The subject key is the key of the user identity, so the identity link finds the profile without the user id.
         if (await profileStore.FindByIdentityAsync(new IdentityKey(subjectKey), cancellationToken) is { UserId: { } userId }
             && await GatherAsync(userId, unsubscribeUrl, preferencesUrl, campaign, cancellationToken) is { } data)
@@ -40,9 +68,11 @@ public sealed class TemplatePersonalisation(ProfileQuery profiles, ProfileStore 
             return data;
         }
 
-        var bare = Core.Profiles.Profile360.Compose(new Core.Profiles.ProfileDocument { ProfileKey = subjectKey }, []);
-        return new TemplateData(bare, [], null, unsubscribeUrl, preferencesUrl, campaign);
+        return Bare(subjectKey, unsubscribeUrl, preferencesUrl, campaign);
     }
+
+    private static TemplateData Bare(string subjectKey, string unsubscribeUrl, string preferencesUrl, CampaignContext campaign) =>
+        new(Core.Profiles.Profile360.Compose(new Core.Profiles.ProfileDocument { ProfileKey = subjectKey }, []), [], null, unsubscribeUrl, preferencesUrl, campaign);
 
     private async Task<IReadOnlyList<string>> IdentityKeysAsync(string subject, CancellationToken cancellationToken)
     {

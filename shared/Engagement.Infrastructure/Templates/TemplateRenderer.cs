@@ -22,7 +22,32 @@ public static class TemplateRenderer
     /// The four parts rendered for one person, or where rendering failed for this person's data (a filter given a value
     /// it cannot take, such as <c>round</c> on text, or a loop past its limit).
     /// </summary>
-    public static RenderOutcome Render(CampaignTemplate template, TemplateData data)
+    public static RenderOutcome Render(CampaignTemplate template, TemplateData data) => Render(Parse(template), data);
+
+    /// <summary>
+    /// A validated template's parts parsed once, to be rendered for many people (a campaign batch) without parsing
+    /// again for each; renders may run side by side, each with its own context.
+    /// </summary>
+    public static ParsedTemplate Parse(CampaignTemplate template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var parts = new Dictionary<TemplatePart, Template>();
+        foreach (var part in Enum.GetValues<TemplatePart>())
+        {
+            var parsed = TemplateValidator.Parse(template.SourceOf(part));
+            if (parsed.HasErrors)
+            {
+                throw new InvalidOperationException("Only validated templates are rendered: " + string.Join("; ", parsed.Messages));
+            }
+
+            parts[part] = parsed;
+        }
+
+        return new ParsedTemplate(parts);
+    }
+
+    /// <summary>As <see cref="Render(CampaignTemplate, TemplateData)"/>, for a template parsed beforehand.</summary>
+    public static RenderOutcome Render(ParsedTemplate template, TemplateData data)
     {
         ArgumentNullException.ThrowIfNull(template);
         var model = TemplateModel.Build(data);
@@ -31,7 +56,9 @@ public static class TemplateRenderer
         {
             try
             {
-                rendered[part] = RenderPart(template.SourceOf(part), model, encodeHtml: part == TemplatePart.Html);
+                var context = new CampaignTemplateContext(encodeHtml: part == TemplatePart.Html);
+                context.PushGlobal(model);
+                rendered[part] = template.Parts[part].Render(context);
             }
             catch (ScriptRuntimeException ex)
             {
@@ -97,4 +124,12 @@ public static class TemplateRenderer
                 : base.Write(span, WebUtility.HtmlEncode(ObjectToString(textAsObject) ?? string.Empty));
         }
     }
+}
+
+/// <summary>A template parsed by <see cref="TemplateRenderer.Parse(CampaignTemplate)"/>, ready to render for many people.</summary>
+public sealed class ParsedTemplate
+{
+    internal ParsedTemplate(IReadOnlyDictionary<TemplatePart, Template> parts) => Parts = parts;
+
+    internal IReadOnlyDictionary<TemplatePart, Template> Parts { get; }
 }

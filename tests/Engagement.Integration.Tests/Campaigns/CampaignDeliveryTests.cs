@@ -3,13 +3,16 @@ using System.Text.RegularExpressions;
 using Engagement.Core.Campaigns;
 using Engagement.Core.Consent;
 using Engagement.Core.Contacts;
+using Engagement.Core.Identity;
 using Engagement.Infrastructure.Campaigns;
 using Engagement.Infrastructure.Consent;
 using Engagement.Infrastructure.Contacts;
 using Engagement.Infrastructure.Email;
+using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Templates;
 using Engagement.Integration.Tests.Email;
 using Engagement.Integration.Tests.Support;
+using Engagement.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Engagement.Integration.Tests.Campaigns;
@@ -57,6 +60,60 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         var counts = Assert.Single(await services.Get<CampaignSendLedger>().CountsAsync(campaign));
         Assert.Equal((3, 0, 0), (counts.Sent, counts.Claimed, counts.Failed));
         Assert.Equal(3, (await services.Get<CampaignFrequencyStore>().ReadWeekOfAsync(recipients.Select(r => r.SubjectKey), DateTimeOffset.UtcNow)).Subjects);
+    }
+
+    [Fact]
+    public async Task ABatchSentAgainAfterPartOfItWentOutSendsTheRestAndNamesWhomItSkipped()
+    {
+        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
+        var campaign = UniqueId.New("c");
+        var template = await TemplateAsync(services);
+        var recipients = new List<DeliveryRecipient>();
+        for (var i = 0; i < 30; i++)
+        {
+            var subject = await ContactAsync(services, $"part{i}.{campaign}@example.cz");
+            await GrantAsync(services, subject);
+            recipients.Add(new DeliveryRecipient(subject, $"part{i}.{campaign}@example.cz", "A"));
+        }
+
+        var first = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template, recipients.Take(12).ToList()));
+        var second = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template, recipients));
+
+        Assert.Equal(recipients.Take(12).Select(r => r.SubjectKey).Order(StringComparer.Ordinal), first.SentTo);
+        Assert.Equal(recipients.Skip(12).Select(r => r.SubjectKey).Order(StringComparer.Ordinal), second.SentTo);
+        Assert.Equal(recipients.Take(12).Select(r => r.SubjectKey).Order(StringComparer.Ordinal), second.SkippedOnes);
+        Assert.Equal((18, 12), (second.Sent, second.Skipped));
+        var counts = Assert.Single(await services.Get<CampaignSendLedger>().CountsAsync(campaign));
+        Assert.Equal((30, 0), (counts.Sent, counts.Claimed));
+        // Every message the relay took is counted against the frequency cap, those of the last marks included.
+        Assert.Equal(30, (await services.Get<CampaignFrequencyStore>().ReadWeekOfAsync(recipients.Select(r => r.SubjectKey), DateTimeOffset.UtcNow)).Subjects);
+        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
+        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
+        Assert.All(recipients, r => Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == r.Email));
+    }
+
+    [Fact]
+    public async Task RecipientsWithAndWithoutAProfileInOneBatchAreEachPersonalised()
+    {
+        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
+        var campaign = UniqueId.New("c");
+        var template = await TemplateAsync(services);
+        var user = UniqueId.New("user");
+        await services.Get<IngestionHandler>().HandleAsync([EventBuilder.Identify("""{"firstName":"Zdeňka"}""").ForUser(user).At(DateTimeOffset.UtcNow.AddMinutes(-5)).Build()]);
+        var known = services.Get<Pseudonymizer>().KeyOf(IdentityRef.User(user)).Value;
+        await services.Get<ContactStore>().PutAsync(known, new ContactPoints(new EmailAddress($"known.{campaign}@example.cz"), null), new ContactSource(ContactProvenance.Form, null, DateTimeOffset.UtcNow.AddDays(-3)));
+        await GrantAsync(services, known);
+        var unknown = await ContactAsync(services, $"unknown.{campaign}@example.cz");
+        await GrantAsync(services, unknown);
+
+        var result = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template,
+            [new DeliveryRecipient(unknown, $"unknown.{campaign}@example.cz", "A"), new DeliveryRecipient(known, $"known.{campaign}@example.cz", "A")]));
+
+        Assert.Equal(2, result.Sent);
+        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
+        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
+        Assert.Contains("Hello Zdeňka", (string?)Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == $"known.{campaign}@example.cz")!["html"], StringComparison.Ordinal);
+        Assert.Contains("Hello </p>", (string?)Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == $"unknown.{campaign}@example.cz")!["html"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,6 +42,29 @@ public sealed class CampaignSendLedgerTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ABatchWhoseClaimsPartlyExistClaimsTheRestAndTakesOverOnlyTheClaimsOfAStoppedSender()
+    {
+        var (ledger, clock, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        // s0 went out; s1 and s2 were claimed by a sender that stopped; s3 is being sent by another sender right now.
+        await ledger.ClaimAsync(campaign, "main", Recipients(3), Lease);
+        await ledger.MarkSentAsync(campaign, "main", ["s0000"]);
+        clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        await ledger.ClaimAsync(campaign, "main", Recipients(4).Skip(3).ToList(), Lease);
+
+        var claims = await ledger.ClaimAsync(campaign, "main", Recipients(6, "B"), Lease);
+
+        Assert.Equal(["s0001", "s0002", "s0004", "s0005"], claims.Select(c => c.Send.SubjectKey).Order());
+        Assert.Equal(["s0001", "s0002"], claims.Where(c => c.Resend).Select(c => c.Send.SubjectKey).Order());
+        // A takeover keeps the variant and Message-ID of the first claim; the fresh claims are the batch's own.
+        Assert.All(claims.Where(c => c.Resend), c => Assert.Equal(("A", "m" + c.Send.SubjectKey[1..]), (c.Send.Variant, c.Send.MessageId)));
+        Assert.All(claims.Where(c => !c.Resend), c => Assert.Equal("B", c.Send.Variant));
+        var counts = await ledger.CountsAsync(campaign);
+        Assert.Equal((1, 3), (counts.Single(c => c.Variant == "A").Sent, counts.Single(c => c.Variant == "A").Claimed));
+        Assert.Equal(2, counts.Single(c => c.Variant == "B").Claimed);
+    }
+
+    [Fact]
     public async Task AClaimWhoseSenderStoppedIsTakenOverWithTheSameMessageIdOnce()
     {
         var (ledger, clock, _) = await StartAsync();

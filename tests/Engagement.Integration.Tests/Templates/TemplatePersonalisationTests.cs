@@ -1,4 +1,5 @@
 using Engagement.Core.Events;
+using Engagement.Core.Identity;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Templates;
 using Engagement.Integration.Tests.Support;
@@ -36,6 +37,25 @@ public sealed class TemplatePersonalisationTests(AzuriteFixture azurite)
         Assert.Equal("eva@example.cz", rendered.Preheader);
         Assert.Equal("<li>Kayak 640 added</li><li>Paddle 45.5 viewed</li>", rendered.Html);
         Assert.Equal("2", rendered.Text);
+    }
+
+    [Fact]
+    public async Task ABatchOfSubjectKeysIsLookedUpAtOnceAndOnlyThoseWithAProfileAreGatheredFromStorage()
+    {
+        var users = Enumerable.Range(0, 20).Select(i => $"batch{i}-" + Guid.NewGuid().ToString("N")).ToList();
+        var at = new DateTimeOffset(2026, 11, 2, 10, 0, 0, TimeSpan.Zero);
+        await Get<IngestionHandler>().HandleAsync(users.Take(17).Select(u => Event(EventKind.Identify, userId: u, at: at, traits: """{"firstName":"Ivana"}""")).ToList());
+        var keys = users.Select(u => Get<Pseudonymizer>().KeyOf(IdentityRef.User(u)).Value).ToList();
+
+        // More keys than one query names: the lookup spans several queries.
+        var withProfiles = await Get<TemplatePersonalisation>().WithProfilesAsync(keys);
+        var known = await Get<TemplatePersonalisation>().GatherForSubjectKeyAsync(keys[0], "u", "p", new CampaignContext("c", null), mayHaveProfile: true);
+        var bare = await Get<TemplatePersonalisation>().GatherForSubjectKeyAsync(keys[19], "u", "p", new CampaignContext("c", null), mayHaveProfile: false);
+
+        Assert.Equal(keys.Take(17).Order(StringComparer.Ordinal), withProfiles.Order(StringComparer.Ordinal));
+        var template = new CampaignTemplate("t", "{{ profile.firstName | default: 'customer' }}", "p", "<p>h</p>", "t");
+        Assert.Equal("Ivana", TemplateRenderer.Render(template, known).Message!.Subject);
+        Assert.Equal("customer", TemplateRenderer.Render(template, bare).Message!.Subject);
     }
 
     [Fact]

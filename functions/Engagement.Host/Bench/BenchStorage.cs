@@ -28,7 +28,11 @@ internal sealed class BenchStorage : IAsyncDisposable
     /// <summary>Azurite's Node.js process, when the benchmark started one.</summary>
     public Process? AzuriteProcess => _azurite is null ? null : TryGetProcess(_azurite.ProcessId);
 
-    public static async Task<BenchStorage> OpenAsync(string? storage, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    public static Task<BenchStorage> OpenAsync(string? storage, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken) =>
+        OpenAsync(storage, overrides, Hosting.AzuriteProcess.DefaultHeapMegabytes, cancellationToken);
+
+    /// <summary>Opens the storage; an Azurite started for the run may grow its JavaScript heap to <paramref name="azuriteHeapMegabytes"/>.</summary>
+    public static async Task<BenchStorage> OpenAsync(string? storage, IReadOnlyDictionary<string, string?> overrides, int azuriteHeapMegabytes, CancellationToken cancellationToken)
     {
         Dictionary<string, string?> settings;
         AzuriteProcess? azurite = null;
@@ -37,7 +41,7 @@ internal sealed class BenchStorage : IAsyncDisposable
         {
             try
             {
-                azurite = await Hosting.AzuriteProcess.StartAsync(null, cancellationToken);
+                azurite = await Hosting.AzuriteProcess.StartAsync(null, azuriteHeapMegabytes, cancellationToken);
             }
             catch (InvalidOperationException ex)
             {

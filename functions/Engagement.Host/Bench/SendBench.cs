@@ -230,17 +230,24 @@ internal static class SendBench
     private static async Task<AudienceFigures> AudienceAsync(string? storageConnection, SendBenchSettings settings, CancellationToken cancellationToken)
     {
         var overrides = new Dictionary<string, string?> { ["Contacts:LegitimateInterest:0"] = "marketing/Email" };
-        await using var storage = await BenchStorage.OpenAsync(storageConnection, overrides, cancellationToken);
+        // Azurite holds each entity in memory at a few kB (a million profiles with contacts and the exclusions recorded: about 8 GB).
+        var heap = (int)Math.Max(AzuriteProcess.DefaultHeapMegabytes, 4096 + (settings.Profiles * 12L / 1000));
+        await using var storage = await BenchStorage.OpenAsync(storageConnection, overrides, heap, cancellationToken);
         await using var services = await storage.CreateServicesAsync(cancellationToken);
         var tables = services.GetRequiredService<EngagementStorage>();
         var pseudonymizer = services.GetRequiredService<Pseudonymizer>();
         var now = DateTimeOffset.UtcNow;
         var run = Guid.NewGuid().ToString("N")[..8];
 
-        Console.WriteLine($"(c) generating {settings.Profiles:N0} profiles and their contacts (not timed)…");
+        Console.WriteLine($"(c) generating {settings.Profiles:N0} profiles and their contacts (timed apart from resolution)…");
         var generation = Stopwatch.StartNew();
         long written = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Profiles), new ParallelOptions { MaxDegreeOfParallelism = 48, CancellationToken = cancellationToken }, async (i, token) =>
+        // One profile per partition, and its contact and suppression in one transaction of their partition: a row or
+        // two per request, so Azurite is kept busy by many requests side by side.
+        // Written in key order: Azurite keeps a sorted index of partition keys, and a key added at its end moves nothing.
+        var order = Enumerable.Range(0, settings.Profiles).Select(i => (Key: pseudonymizer.KeyOf(IdentityRef.User($"bench-{run}-{i:D8}")).Value, Index: i))
+            .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Index).ToArray();
+        await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (i, token) =>
         {
             var userId = $"bench-{run}-{i:D8}";
             var key = pseudonymizer.KeyOf(IdentityRef.User(userId));
@@ -258,20 +265,22 @@ internal static class SendBench
                     row["Provenance"] = ContactProvenance.Unknown.ToString();
                 }
 
-                await tables.Contacts.UpsertEntityAsync(row, TableUpdateMode.Replace, token);
                 if (i % 50 == 0)
                 {
-                    await tables.Contacts.UpsertEntityAsync(new TableEntity(key.Value, "suppression-Email")
-                    {
-                        ["Channel"] = "Email", ["Reason"] = "Bounced", ["Since"] = now.AddDays(-3),
-                    }, TableUpdateMode.Replace, token);
+                    var suppression = new TableEntity(key.Value, "suppression-Email") { ["Channel"] = "Email", ["Reason"] = "Bounced", ["Since"] = now.AddDays(-3) };
+                    await tables.Contacts.SubmitTransactionAsync(
+                        [new(TableTransactionActionType.UpsertReplace, row), new(TableTransactionActionType.UpsertReplace, suppression)], token);
+                }
+                else
+                {
+                    await tables.Contacts.UpsertEntityAsync(row, TableUpdateMode.Replace, token);
                 }
             }
 
             var done = Interlocked.Increment(ref written);
             if (done % 100_000 == 0)
             {
-                Console.WriteLine($"  {done:N0} profiles written ({generation.Elapsed.TotalSeconds:N0} s)");
+                Console.WriteLine($"  {done:N0} profiles written ({generation.Elapsed.TotalSeconds:N0} s, {done / generation.Elapsed.TotalSeconds:N0} profiles/s; Azurite working set {AzuriteWorkingSet(storage)})");
             }
         });
         var capped = Enumerable.Range(0, settings.Profiles).Where(i => i % 100 == 6)
@@ -279,12 +288,14 @@ internal static class SendBench
         await services.GetRequiredService<CampaignFrequencyStore>().RecordAsync(capped, cancellationToken);
         const string gold = """{"name":"Gold","rule":{"trait":{"path":"plan","op":"eq","value":"gold"}}}""";
         await services.GetRequiredService<SegmentStore>().CreateAsync("gold", gold, SegmentParser.Parse(gold).Definition!, cancellationToken);
-        Console.WriteLine($"  generated in {generation.Elapsed.TotalSeconds:N0} s");
+        var seeding = generation.Elapsed;
+        Console.WriteLine($"  generated in {seeding.TotalSeconds:N0} s ({settings.Profiles / Math.Max(seeding.TotalSeconds, 1e-9):N0} profiles/s); Azurite working set {AzuriteWorkingSet(storage)}");
 
         FullCollect();
         var startWorkingSet = Environment.WorkingSet;
         var startLive = GC.GetTotalMemory(false);
-        long peakWorkingSet = startWorkingSet, peakHeap = startLive;
+        var azurite = storage.AzuriteProcess;
+        long peakWorkingSet = startWorkingSet, peakHeap = startLive, peakAzurite = 0;
         var gate = new Lock();
         using var sampler = new Timer(_ =>
         {
@@ -292,6 +303,11 @@ internal static class SendBench
             {
                 peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
                 peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                if (azurite is not null)
+                {
+                    azurite.Refresh();
+                    peakAzurite = Math.Max(peakAzurite, azurite.WorkingSet64);
+                }
             }
         }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
 
@@ -299,6 +315,7 @@ internal static class SendBench
         var every = Math.Max(1, settings.Profiles / 2 / 10);
         long included = 0, next = every;
         var gcTime = TimeSpan.Zero;
+        using var requests = new RequestCounter { Part = "c" };
         var cpu = new CpuMeter(storage.AzuriteProcess);
         var clock = Stopwatch.StartNew();
         Console.WriteLine("(c) resolving the audience of the gold segment");
@@ -316,7 +333,8 @@ internal static class SendBench
                     var live = GC.GetTotalMemory(false);
                     gcTime += pause.Elapsed;
                     checkpoints.Add((included, clock.Elapsed - gcTime, live, Environment.WorkingSet));
-                    Console.WriteLine($"  {included,10:N0} included {(clock.Elapsed - gcTime).TotalSeconds,6:N0} s | live after full GC {MemoryBench.Mb(live)}, working set {MemoryBench.Mb(Environment.WorkingSet)}");
+                    Console.WriteLine($"  {included,10:N0} included {(clock.Elapsed - gcTime).TotalSeconds,6:N0} s | live after full GC {MemoryBench.Mb(live)}, " +
+                        $"working set {MemoryBench.Mb(Environment.WorkingSet)}, Azurite {AzuriteWorkingSet(storage)}");
                 }
 
                 return Task.CompletedTask;
@@ -324,7 +342,13 @@ internal static class SendBench
             cancellationToken);
         var elapsed = clock.Elapsed - gcTime;
         var used = cpu.Stop();
-        return new AudienceFigures(settings.Profiles, counts!, elapsed, used, startWorkingSet, startLive, peakWorkingSet, peakHeap, checkpoints);
+        requests.Part = null;
+        lock (gate)
+        {
+            return new AudienceFigures(
+                settings.Profiles, counts!, seeding, elapsed, used, startWorkingSet, startLive, peakWorkingSet, peakHeap, azurite is null ? null : peakAzurite,
+                checkpoints, requests.CountsOf("c"), LoadAverage());
+        }
     }
 
     private static TableEntity ContactRow(string subjectKey, string email, DateTimeOffset since) => new(subjectKey, "contact")
@@ -336,6 +360,20 @@ internal static class SendBench
         ["CreatedAt"] = since,
         ["UpdatedAt"] = since,
     };
+
+    private static string AzuriteWorkingSet(BenchStorage storage)
+    {
+        if (storage.AzuriteProcess is not { } azurite)
+        {
+            return "n/a";
+        }
+
+        azurite.Refresh();
+        return MemoryBench.Mb(azurite.WorkingSet64);
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static void FullCollect()
     {
@@ -366,13 +404,19 @@ internal static class SendBench
         if (audience is not null)
         {
             var c = audience.Counts;
+            table.AddRow(Cells("(c)", $"seeding {audience.Profiles:N0} profiles and contacts (not in the figures below)", $"{audience.Seeding.TotalSeconds:N1} s",
+                $"{audience.Profiles / Math.Max(audience.Seeding.TotalSeconds, 1e-9):N0} profiles/s"));
             table.AddRow(Cells("(c)", $"audience of {audience.Profiles:N0} profiles", $"{audience.Elapsed.TotalSeconds:N1} s",
                 $"{c.Evaluated / Math.Max(audience.Elapsed.TotalSeconds, 1e-9):N0} profiles/s; {c.Members:N0} members, {c.Included:N0} included, excluded: " +
-                string.Join(", ", c.Excluded.Select(e => $"{e.Key} {e.Value:N0}")) + $"; {audience.Cpu}"));
+                string.Join(", ", c.Excluded.Select(e => $"{e.Key} {e.Value:N0}")) + $"; {audience.Cpu}; load average at the end {audience.LoadAverage}"));
+            var perThousand = 1000.0 / Math.Max(c.Evaluated, 1);
+            table.AddRow(Cells("(c)", "storage requests per 1,000 profiles", $"{audience.Requests.Sum(r => r.Count) * perThousand:N1}",
+                string.Join(", ", audience.Requests.Select(r => $"{r.Request} {r.Count * perThousand:N1}")) + $" ({audience.Requests.Sum(r => r.Count):N0} requests in all)"));
             var first = audience.Checkpoints.Count > 0 ? audience.Checkpoints[0] : default;
             var last = audience.Checkpoints.Count > 0 ? audience.Checkpoints[^1] : default;
             table.AddRow(Cells("(c)", "peak memory while resolving", $"{MemoryBench.Mb(audience.PeakWorkingSet)} working set",
                 $"at start {MemoryBench.Mb(audience.StartWorkingSet)} (live heap {MemoryBench.Mb(audience.StartLive)}); managed heap peak {MemoryBench.Mb(audience.PeakHeap)}" +
+                (audience.PeakAzurite is { } peakAzurite ? $"; Azurite working set peak {MemoryBench.Mb(peakAzurite)}" : string.Empty) +
                 (audience.Checkpoints.Count == 0 ? string.Empty
                     : $"; live heap after full GC {MemoryBench.Mb(first.LiveAfterGc)} at {first.Included:N0} included → {MemoryBench.Mb(last.LiveAfterGc)} at {last.Included:N0}")));
         }
@@ -398,6 +442,7 @@ internal static class SendBench
     }
 
     private sealed record AudienceFigures(
-        int Profiles, AudienceCounts Counts, TimeSpan Elapsed, CpuUse Cpu, long StartWorkingSet, long StartLive, long PeakWorkingSet, long PeakHeap,
-        List<(long Included, TimeSpan Elapsed, long LiveAfterGc, long WorkingSet)> Checkpoints);
+        int Profiles, AudienceCounts Counts, TimeSpan Seeding, TimeSpan Elapsed, CpuUse Cpu, long StartWorkingSet, long StartLive, long PeakWorkingSet, long PeakHeap,
+        long? PeakAzurite, List<(long Included, TimeSpan Elapsed, long LiveAfterGc, long WorkingSet)> Checkpoints, IReadOnlyList<(string Request, long Count)> Requests,
+        string LoadAverage);
 }

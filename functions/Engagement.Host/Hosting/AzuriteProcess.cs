@@ -34,8 +34,18 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>The id of the Node.js process running Azurite, to watch its memory.</summary>
     public int ProcessId => _process.Id;
 
+    /// <summary>The JavaScript heap Azurite may grow to unless told otherwise.</summary>
+    public const int DefaultHeapMegabytes = 8192;
+
     /// <summary>Starts Azurite, keeping data in <paramref name="dataDirectory"/>, or in memory when null.</summary>
-    public static async Task<AzuriteProcess> StartAsync(string? dataDirectory, CancellationToken cancellationToken = default)
+    public static Task<AzuriteProcess> StartAsync(string? dataDirectory, CancellationToken cancellationToken = default) =>
+        StartAsync(dataDirectory, DefaultHeapMegabytes, cancellationToken);
+
+    /// <summary>
+    /// Starts Azurite, keeping data in <paramref name="dataDirectory"/>, or in memory when null, with a JavaScript heap of
+    /// up to <paramref name="heapMegabytes"/> (Azurite's table service holds every entity in memory, a few kB each).
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(string? dataDirectory, int heapMegabytes, CancellationToken cancellationToken = default)
     {
         var script = await NodeTools.RequireAsync(Path.Combine("azurite", "dist", "src", "azurite.js"), cancellationToken);
         var ports = Loopback.FreePorts(3);
@@ -46,7 +56,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         // A large event store is held in memory by Azurite's table service.
-        start.Environment["NODE_OPTIONS"] = "--max-old-space-size=8192";
+        start.Environment["NODE_OPTIONS"] = "--max-old-space-size=" + heapMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Azurite reports usage to Microsoft by default, doing work on every request and calling out of the machine.
         string[] args =
         [

@@ -26,6 +26,55 @@ public static class SegmentGraph
     };
 
     /// <summary>
+    /// Whether deciding a condition looks at a person's events: an event condition, or an interest or goal score (both
+    /// computed from the events), here or in a segment it refers to (unknown segments decide nothing).
+    /// </summary>
+    public static bool ReadsEvents(SegmentCondition condition, IReadOnlyDictionary<string, SegmentDefinition> segments)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(segments);
+        return ReadsEvents(condition, segments, new HashSet<string>(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The part of a rule that holds for every member and is decided without events: the rule itself when it reads
+    /// none; when it is an all-of, those of its conditions that read none; null when nothing can be decided without
+    /// events. Whoever fails this part is no member whatever their events, so only those who pass need their events read.
+    /// </summary>
+    public static SegmentCondition? EventFreePart(SegmentCondition rule, IReadOnlyDictionary<string, SegmentDefinition> segments)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(segments);
+        if (!ReadsEvents(rule, segments))
+        {
+            return rule;
+        }
+
+        if (rule is not AllOf all)
+        {
+            return null;
+        }
+
+        var free = all.Conditions.Select(c => EventFreePart(c, segments)).OfType<SegmentCondition>().ToList();
+        return free.Count switch
+        {
+            0 => null,
+            1 => free[0],
+            _ => new AllOf(free),
+        };
+    }
+
+    private static bool ReadsEvents(SegmentCondition condition, IReadOnlyDictionary<string, SegmentDefinition> segments, HashSet<string> seen) => condition switch
+    {
+        EventCondition or InterestCondition or ScoreCondition => true,
+        AllOf all => all.Conditions.Any(c => ReadsEvents(c, segments, seen)),
+        AnyOf any => any.Conditions.Any(c => ReadsEvents(c, segments, seen)),
+        NotOf not => ReadsEvents(not.Condition, segments, seen),
+        MembershipCondition member => seen.Add(member.SegmentId) && segments.TryGetValue(member.SegmentId, out var other) && ReadsEvents(other.Rule, segments, seen),
+        _ => false,
+    };
+
+    /// <summary>
     /// What is wrong with saving <paramref name="definition"/> as <paramref name="id"/> beside the saved
     /// <paramref name="others"/>: references to unknown segments and cycles, each naming the path of the reference.
     /// </summary>

@@ -7,6 +7,7 @@ using Engagement.Core.Segments;
 using Engagement.Infrastructure.Contacts;
 using Engagement.Infrastructure.Ingestion;
 using Engagement.Infrastructure.Segments;
+using Engagement.Infrastructure.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Engagement.Infrastructure.Campaigns;
@@ -35,13 +36,17 @@ public sealed record CampaignRecipient(string SubjectKey, string Email, string? 
 public sealed record AudienceCounts(long Evaluated, long Members, long Included, IReadOnlyDictionary<string, long> Excluded);
 
 /// <summary>
-/// Resolves a campaign's audience: streams a segment's members (or every contact) a page at a time, finds each one's
+/// Resolves a campaign's audience: streams a segment's members (or every contact) part by part, finds each one's
 /// e-mail contact point, decides with the contact gate for the campaign's purpose on e-mail, and leaves out the
-/// inactive and those the frequency cap stops. Each page's recipients go to the caller and its exclusions, with their
-/// reason codes, to the send ledger (step <see cref="Step"/>) before the next page is read, so memory holds a page,
-/// the week's frequency history and what the segment stream itself keeps, never the audience.
-/// Checks run cheapest-first and a member is left out for the first that fails: no e-mail, the contact gate
-/// (suppression, then the consent ledger, then provenance), inactivity, the frequency cap.
+/// inactive and those the frequency cap stops. What a part's decisions need is read for the whole part, a query per
+/// table and key range (contacts with suppressions, the consent ledger) rather than per person, and a few parts are
+/// read side by side; the events of a member the segment did not need them for are read only when the member's
+/// activity is in question (the gate let them through and their contact is too old to show life). Decisions are then
+/// taken in the members' storage order, a page of <see cref="PageSize"/> at a time: each page's recipients go to the
+/// caller and its exclusions, with their reason codes, to the send ledger (step <see cref="Step"/>) before the next
+/// page, so memory holds a few parts, the week's frequency history and what the segment stream itself keeps, never
+/// the audience. Checks run cheapest-first and a member is left out for the first that fails: no e-mail, the contact
+/// gate (suppression, then the consent ledger, then provenance), inactivity, the frequency cap.
 /// </summary>
 public sealed class CampaignAudience(
     SegmentStore segments,
@@ -60,6 +65,9 @@ public sealed class CampaignAudience(
 
     /// <summary>Members decided together.</summary>
     public const int PageSize = 200;
+
+    /// <summary>Parts whose contacts and ledgers are read at once.</summary>
+    public const int Concurrency = 4;
 
     // Day partitions of the frequency store kept: a week of windows and a margin for late reports.
     private const int FrequencyDaysKept = 14;
@@ -97,9 +105,114 @@ public sealed class CampaignAudience(
         await frequency.DeleteOlderThanAsync(now, FrequencyDaysKept, cancellationToken);
         var history = cap == FrequencyCap.None ? new FrequencyHistory() : await frequency.ReadWeekAsync(now, cancellationToken);
         var run = new Resolution(request, cap, request.InactiveMonths ?? options.Value.InactiveMonths, history, now, include);
-        var members = segment is null ? ContactsAsync(run, cancellationToken) : SegmentMembersAsync(segment, run, cancellationToken);
-        var page = new List<Member>(PageSize);
-        await foreach (var member in members)
+        var parts = segment is null ? ContactsAsync(run, cancellationToken) : SegmentMembersAsync(segment, run, cancellationToken);
+        var reading = new Queue<Task<List<Prepared>>>();
+        var page = new List<Prepared>(PageSize);
+        try
+        {
+            await foreach (var part in parts)
+            {
+                reading.Enqueue(PrepareAsync(run, part, cancellationToken));
+                if (reading.Count >= Concurrency)
+                {
+                    await TakeAsync(run, page, await reading.Dequeue(), cancellationToken);
+                }
+            }
+
+            while (reading.TryDequeue(out var next))
+            {
+                await TakeAsync(run, page, await next, cancellationToken);
+            }
+        }
+        finally
+        {
+            // A failed read or decision leaves nothing running behind the caller's back.
+            await Task.WhenAll(reading).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        await DecideAsync(run, page, cancellationToken);
+        return new AudienceCounts(run.Evaluated, run.Members, run.Included, run.Excluded.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
+    }
+
+    private async IAsyncEnumerable<AudiencePart> SegmentMembersAsync(SavedSegment segment, Resolution run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var all = await segments.AllAsync(cancellationToken);
+        await foreach (var chunk in segmentAudience.MembersAsync(segment.Definition, all, run.Now, cancellationToken))
+        {
+            run.Evaluated += chunk.Evaluated;
+            if (chunk.Members.Count == 0)
+            {
+                continue;
+            }
+
+            var members = new List<Member>(chunk.Members.Count);
+            foreach (var match in chunk.Members)
+            {
+                var person = match.Person;
+                // The contacts store and the ledger know people by their user id's key; someone known only by anonymous ids has no contact point.
+                var subjectKey = person.UserId is { } userId ? pseudonymizer.KeyOf(IdentityRef.User(userId)).Value : null;
+                DateTimeOffset? lastEvent = person.Events.Count == 0 ? null : person.Events.Max(e => e.Timestamp);
+                members.Add(new Member(
+                    subjectKey ?? person.Key, subjectKey is null, null, lastEvent, match.EventsRead ? null : match.IdentityKeys,
+                    NameOf(person.Traits), Trait(person.Traits, "timezone", "timeZone", "time_zone")));
+            }
+
+            yield return new AudiencePart(members, chunk.Range);
+        }
+    }
+
+    private async IAsyncEnumerable<AudiencePart> ContactsAsync(Resolution run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var members = new List<Member>(PageSize);
+        await foreach (var card in contacts.AllAsync(cancellationToken))
+        {
+            run.Evaluated++;
+            members.Add(new Member(card.SubjectKey, false, card, null, null, null, null));
+            if (members.Count == PageSize)
+            {
+                // Contacts come in key order: a part's ledgers are one range.
+                yield return new AudiencePart(members, new PartitionRange(null, null));
+                members = new List<Member>(PageSize);
+            }
+        }
+
+        if (members.Count > 0)
+        {
+            yield return new AudiencePart(members, new PartitionRange(null, null));
+        }
+    }
+
+    // Reads what deciding a part's members needs: their contact cards, their ledgers, and the activity in question.
+    private async Task<List<Prepared>> PrepareAsync(Resolution run, AudiencePart part, CancellationToken cancellationToken)
+    {
+        var identified = part.Members.Where(m => !m.Anonymous).ToList();
+        var cards = await CardsAsync(identified, part.Range, cancellationToken);
+        var partGate = await gate.ForRangeAsync(run.Request.Purpose, cards, part.Range, cancellationToken);
+        var activity = await LastActivityAsync(run, identified, cancellationToken);
+        // Events the segment did not need count only for those the gate lets through and whose other signs of life are too old.
+        var inQuestion = identified
+            .Where(m => m.UnreadEventsOf is not null && cards.GetValueOrDefault(m.SubjectKey) is { Email: not null } card
+                && partGate.ExclusionOf(m.SubjectKey, ContactChannel.Email, run.Now) is null
+                && ExclusionReasons.IsInactive(LastSignOfLife(m, card, activity), run.InactiveMonths, run.Now))
+            .ToHashSet(ReferenceEqualityComparer.Instance);
+        var latest = inQuestion.Count == 0
+            ? new Dictionary<string, DateTimeOffset>()
+            : await events.LatestEventTimesAsync(inQuestion.Cast<Member>().SelectMany(m => m.UnreadEventsOf!).Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+        return part.Members.Select(m =>
+        {
+            if (m.UnreadEventsOf is { } identities && inQuestion.Contains(m))
+            {
+                var times = identities.Where(latest.ContainsKey).Select(i => latest[i]).ToList();
+                m = m with { LastEvent = times.Count == 0 ? null : times.Max() };
+            }
+
+            return new Prepared(m, m.Anonymous ? null : cards.GetValueOrDefault(m.SubjectKey), partGate, activity);
+        }).ToList();
+    }
+
+    private async Task TakeAsync(Resolution run, List<Prepared> page, List<Prepared> prepared, CancellationToken cancellationToken)
+    {
+        foreach (var member in prepared)
         {
             page.Add(member);
             if (page.Count == PageSize)
@@ -108,40 +221,9 @@ public sealed class CampaignAudience(
                 page.Clear();
             }
         }
-
-        await DecideAsync(run, page, cancellationToken);
-        return new AudienceCounts(run.Evaluated, run.Members, run.Included, run.Excluded.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
     }
 
-    private async IAsyncEnumerable<Member> SegmentMembersAsync(SavedSegment segment, Resolution run, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var all = await segments.AllAsync(cancellationToken);
-        var evaluator = new SegmentEvaluator(all);
-        await foreach (var person in segmentAudience.PeopleAsync(SegmentAudience.NeedsOf(segment.Definition, all), run.Now, cancellationToken))
-        {
-            run.Evaluated++;
-            if (!evaluator.Matches(segment.Definition, person, run.Now))
-            {
-                continue;
-            }
-
-            // The contacts store and the ledger know people by their user id's key; someone known only by anonymous ids has no contact point.
-            var subjectKey = person.UserId is { } userId ? pseudonymizer.KeyOf(IdentityRef.User(userId)).Value : null;
-            DateTimeOffset? lastEvent = person.Events.Count == 0 ? null : person.Events.Max(e => e.Timestamp);
-            yield return new Member(subjectKey ?? person.Key, subjectKey is null, null, lastEvent, NameOf(person.Traits), Trait(person.Traits, "timezone", "timeZone", "time_zone"));
-        }
-    }
-
-    private async IAsyncEnumerable<Member> ContactsAsync(Resolution run, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var card in contacts.AllAsync(cancellationToken))
-        {
-            run.Evaluated++;
-            yield return new Member(card.SubjectKey, false, card, null, null, null);
-        }
-    }
-
-    private async Task DecideAsync(Resolution run, List<Member> page, CancellationToken cancellationToken)
+    private async Task DecideAsync(Resolution run, List<Prepared> page, CancellationToken cancellationToken)
     {
         if (page.Count == 0)
         {
@@ -149,15 +231,10 @@ public sealed class CampaignAudience(
         }
 
         run.Members += page.Count;
-        var identified = page.Where(m => !m.Anonymous).ToList();
-        var cards = await CardsAsync(identified, cancellationToken);
-        var pageGate = await gate.ForPageAsync(run.Request.Purpose, cards, cancellationToken);
-        var activity = await LastActivityAsync(run, identified, cancellationToken);
         var included = new List<CampaignRecipient>(page.Count);
         var excluded = new List<(string SubjectKey, string Reason)>();
-        foreach (var member in page)
+        foreach (var (member, card, pageGate, activity) in page)
         {
-            var card = cards.GetValueOrDefault(member.SubjectKey);
             var reason = member.Anonymous || card?.Email is null ? ExclusionReasons.NoEmail
                 : pageGate.ExclusionOf(member.SubjectKey, ContactChannel.Email, run.Now)
                 ?? (ExclusionReasons.IsInactive(LastSignOfLife(member, card, activity), run.InactiveMonths, run.Now) ? ExclusionReasons.Inactive
@@ -185,14 +262,14 @@ public sealed class CampaignAudience(
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, ContactCard>> CardsAsync(List<Member> members, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, ContactCard>> CardsAsync(List<Member> members, PartitionRange? range, CancellationToken cancellationToken)
     {
         if (members.All(m => m.Card is not null))
         {
             return members.ToDictionary(m => m.SubjectKey, m => m.Card!, StringComparer.Ordinal);
         }
 
-        return await contacts.CardsOfAsync(members.Select(m => m.SubjectKey), cancellationToken);
+        return await contacts.CardsOfAsync(members.Select(m => m.SubjectKey).Distinct(StringComparer.Ordinal).ToList(), range, cancellationToken);
     }
 
     // Members read from the contacts alone come without their events: their activity row says when they were last seen.
@@ -236,8 +313,18 @@ public sealed class CampaignAudience(
         return null;
     }
 
-    /// <summary>A member of the audience as streamed: from the segment (with events and traits) or from the contacts (with the card).</summary>
-    private sealed record Member(string SubjectKey, bool Anonymous, ContactCard? Card, DateTimeOffset? LastEvent, string? Name, string? TimeZone);
+    /// <summary>
+    /// A member of the audience as streamed: from the segment (with traits, and the latest event when the segment read
+    /// events; otherwise the identities whose events are theirs) or from the contacts (with the card).
+    /// </summary>
+    private sealed record Member(
+        string SubjectKey, bool Anonymous, ContactCard? Card, DateTimeOffset? LastEvent, IReadOnlyList<string>? UnreadEventsOf, string? Name, string? TimeZone);
+
+    /// <summary>Members streamed together and the key range of their profiles (null when they do not come from one).</summary>
+    private sealed record AudiencePart(List<Member> Members, PartitionRange? Range);
+
+    /// <summary>A member with what deciding about them needs.</summary>
+    private sealed record Prepared(Member Member, ContactCard? Card, AudienceGate Gate, IReadOnlyDictionary<string, DateTimeOffset> Activity);
 
     /// <summary>One resolution's settings and running counts.</summary>
     private sealed class Resolution(

@@ -117,6 +117,17 @@ public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
         return records.ToDictionary(r => r.Key, r => ConsentLedger.Status(r.Value), StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The current statuses of a page of subjects (those with nothing recorded are left out): the subjects inside
+    /// <paramref name="dense"/> with one range query, the others a few partitions per query.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>>> StatusesOfAsync(IReadOnlyCollection<string> subjectKeys, PartitionRange? dense, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjectKeys);
+        var rows = await PartitionReads.ReadAsync(storage.Consents, subjectKeys, dense, rowFilter: null, cancellationToken);
+        return rows.ToDictionary(r => r.Key, r => ConsentLedger.Status(r.Value.Select(FromEntity).ToList()), StringComparer.Ordinal);
+    }
+
     /// <summary>Every record of the given purposes, per subject, oldest first, in one pass over the ledger.</summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<ConsentRecord>>> HistoriesForAsync(IReadOnlyCollection<string> purposes, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,6 @@
 using Engagement.Core.Consent;
 using Engagement.Infrastructure.Consent;
+using Engagement.Infrastructure.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Engagement.Infrastructure.Contacts;
@@ -76,6 +77,22 @@ public sealed class ContactGate(ConsentStore consents, ContactStore contacts, IO
 
     private AudienceGate Gate(string purpose, IReadOnlyDictionary<string, ContactCard> cards, IReadOnlyDictionary<string, IReadOnlyList<ConsentStatus>> statuses)
     {
+        var facts = cards.ToDictionary(
+            c => c.Key,
+            c => new ContactFacts(c.Value.Source?.Provenance, c.Value.Suppressions.Select(s => s.ToPolicy()).ToList()),
+            StringComparer.Ordinal);
+        return new AudienceGate(purpose, statuses, facts, options.Value.PolicyOptions());
+    }
+
+    /// <summary>
+    /// The gate for part of an audience whose contact cards the caller has read: reads the ledger of those subjects
+    /// only, the ones inside <paramref name="dense"/> with one range query.
+    /// </summary>
+    public async Task<AudienceGate> ForRangeAsync(string purpose, IReadOnlyDictionary<string, ContactCard> cards, PartitionRange? dense, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        ArgumentNullException.ThrowIfNull(cards);
+        var statuses = await consents.StatusesOfAsync(cards.Keys.ToList(), dense, cancellationToken);
         var facts = cards.ToDictionary(
             c => c.Key,
             c => new ContactFacts(c.Value.Source?.Provenance, c.Value.Suppressions.Select(s => s.ToPolicy()).ToList()),

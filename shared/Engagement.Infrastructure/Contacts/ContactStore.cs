@@ -156,6 +156,27 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
         return cards;
     }
 
+    /// <summary>
+    /// What is held about each of the given subjects (those with nothing held are absent): the subjects inside
+    /// <paramref name="dense"/> with one range query, the others a few per query. For jobs that work through an
+    /// audience a key range at a time.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ContactCard>> CardsOfAsync(IReadOnlyCollection<string> subjectKeys, PartitionRange? dense, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjectKeys);
+        var rows = await PartitionReads.ReadAsync(storage.Contacts, subjectKeys, dense, rowFilter: null, cancellationToken);
+        var cards = new Dictionary<string, ContactCard>(StringComparer.Ordinal);
+        foreach (var (key, partition) in rows)
+        {
+            if (CardOf(key, partition) is { } card)
+            {
+                cards[key] = card;
+            }
+        }
+
+        return cards;
+    }
+
     /// <summary>Every subject held, in subject-key order, in one pass over the table (for jobs over a whole audience).</summary>
     public async IAsyncEnumerable<ContactCard> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -111,6 +111,26 @@ public sealed partial class EventStore(EngagementStorage storage, IOptions<Inges
         return response.HasValue ? EventRows.ToSummary(response.Value!) : null;
     }
 
+    /// <summary>
+    /// When the latest event of each of the given identities happened (identities without events are absent), read a
+    /// few partitions per query: for jobs that need the events of only some people of a page.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LatestEventTimesAsync(IReadOnlyCollection<string> identityKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identityKeys);
+        var rows = await PartitionReads.ReadAsync(storage.Events, identityKeys, dense: null, $"RowKey gt '{EventRows.EventRowPrefix}'", cancellationToken);
+        var latest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var (key, partition) in rows)
+        {
+            foreach (var ev in partition.Select(EventRows.ToEvent).OfType<EngagementEvent>())
+            {
+                latest[key] = latest.TryGetValue(key, out var seen) && seen >= ev.Timestamp ? seen : ev.Timestamp;
+            }
+        }
+
+        return latest;
+    }
+
     /// <summary>Forgets cached activity rows (after another process changed them, as tests and tools do).</summary>
     public void ForgetCache() => _cache.Clear();
 

@@ -29,12 +29,26 @@ public sealed record SegmentMember(string Key, string? UserId);
 /// <param name="EvaluatedAt">The <c>now</c> of the evaluation.</param>
 public sealed record SegmentPreview(string SegmentId, int Version, long Count, long Evaluated, IReadOnlyList<SegmentMember> Sample, DateTimeOffset EvaluatedAt);
 
+/// <summary>Someone a segment holds, as its evaluation streams them.</summary>
+/// <param name="Person">What the segment was decided over (without events when it needs none: see <see cref="EventsRead"/>).</param>
+/// <param name="IdentityKeys">The identities whose events are the person's (those of the profile, or the one identity of someone known only by events).</param>
+/// <param name="EventsRead">Whether <see cref="SegmentPerson.Events"/> holds the person's events; false when the rule needed none and they were not read.</param>
+public sealed record SegmentMatch(SegmentPerson Person, IReadOnlyList<string> IdentityKeys, bool EventsRead);
+
+/// <summary>Part of a segment's evaluation: how many people it looked at and which of them are members, in storage order.</summary>
+/// <param name="Evaluated">People looked at.</param>
+/// <param name="Members">Those in the segment.</param>
+/// <param name="Range">The profile keys covered; null for people known only by their events.</param>
+public sealed record SegmentChunk(long Evaluated, IReadOnlyList<SegmentMatch> Members, PartitionRange? Range);
+
 /// <summary>
-/// Decides a segment over everyone, streaming: profiles are read a page at a time, and for each page its people's
-/// events and (only when a rule asks) the consent statuses of the page's people, a few ledgers per query, and goal
-/// scores; a page is evaluated and let go before the next is read. Besides one page, only the set of identity keys
-/// that profiles cover is held (to find the people known only by their events afterwards), as
-/// <see cref="JourneyStore.ReadAllAsync"/> does.
+/// Decides a segment over everyone, streaming: the profile keys are split into ranges read side by side (a few at a
+/// time, handed on in key order), each a page of up to <see cref="PageSize"/> profiles per request. Only what the rule
+/// needs is read: a rule of traits (and consents) reads no events at all; an all-of rule whose event-free conditions
+/// fail for someone reads no events of theirs; the events read, and (only when a rule asks) consent statuses, are read
+/// a few ranges or partitions per query, never a query per person. Besides the ranges being worked on, only the
+/// identity keys that profiles cover are held (compactly, and only when there are events at all), to find the people
+/// known only by their events afterwards, as <see cref="JourneyStore.ReadAllAsync"/> does.
 /// </summary>
 public sealed class SegmentAudience(
     EngagementStorage storage,
@@ -46,8 +60,14 @@ public sealed class SegmentAudience(
     IOptions<ModelOptions> modelOptions,
     TimeProvider clock)
 {
-    /// <summary>Profiles read per page.</summary>
-    public const int PageSize = 200;
+    /// <summary>Profiles read per request.</summary>
+    public const int PageSize = 1000;
+
+    /// <summary>Ranges the profile keys are split into.</summary>
+    public const int Ranges = 256;
+
+    /// <summary>Ranges worked on at once: enough to keep storage and this process busy together, few enough to bound memory.</summary>
+    public const int Concurrency = 4;
 
     private static readonly string EventRowsFilter = $"RowKey gt '{EventRows.EventRowPrefix}'";
 
@@ -61,101 +81,60 @@ public sealed class SegmentAudience(
 
         var all = await segments.AllAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var evaluator = new SegmentEvaluator(all);
         long count = 0, evaluated = 0;
         var members = new List<SegmentMember>();
-        await foreach (var person in PeopleAsync(NeedsOf(segment.Definition, all), now, cancellationToken))
+        await foreach (var chunk in MembersAsync(segment.Definition, all, now, cancellationToken))
         {
-            evaluated++;
-            if (evaluator.Matches(segment.Definition, person, now))
-            {
-                count++;
-                if (members.Count < sample)
-                {
-                    members.Add(new SegmentMember(person.Key, person.UserId));
-                }
-            }
+            evaluated += chunk.Evaluated;
+            count += chunk.Members.Count;
+            members.AddRange(chunk.Members.Take(sample - members.Count).Select(m => new SegmentMember(m.Person.Key, m.Person.UserId)));
         }
 
         return new SegmentPreview(segment.Id, segment.Version, count, evaluated, members, now);
     }
 
     /// <summary>
-    /// Everyone, one at a time, with what <paramref name="needs"/> asks for: profiles with the events of all their
-    /// identities, then identities that have events and no profile.
+    /// The members of <paramref name="definition"/> at <paramref name="now"/>, part by part in storage order: people
+    /// with a profile (with the events of all their identities when the rule reads events), then people known only by
+    /// their events.
     /// </summary>
-    public async IAsyncEnumerable<SegmentPerson> PeopleAsync(SegmentNeeds needs, DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<SegmentChunk> MembersAsync(
+        SegmentDefinition definition, IReadOnlyDictionary<string, SegmentDefinition> all, DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(needs);
-        var scorers = needs.Scores ? await ChampionsAsync(cancellationToken) : [];
-        var covered = new HashSet<string>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {ProfileStore.ProfileRow}");
-        await foreach (var page in storage.Profiles.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, cancellationToken: cancellationToken).AsPages())
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(all);
+        var needs = NeedsOf(definition, all);
+        var evaluation = new Evaluation(
+            definition, new SegmentEvaluator(all), needs, SegmentGraph.EventFreePart(definition.Rule, all),
+            needs.Scores ? await ChampionsAsync(cancellationToken) : [], now);
+        // Without any event row there is nobody known only by events, and no need to remember whom profiles cover.
+        var covered = await AnyEventAsync(cancellationToken) ? new CoveredIdentities() : null;
+        var running = new Queue<Task<List<SegmentChunk>>>();
+        foreach (var range in PartitionRange.HexSplit(Ranges))
         {
-            var pending = new List<(string Key, Core.Profiles.ProfileDocument? Profile, List<Core.Events.EngagementEvent> Events)>();
-            foreach (var row in page.Values)
+            running.Enqueue(RangeAsync(range, evaluation, covered, cancellationToken));
+            if (running.Count >= Concurrency)
             {
-                if (ProfileStore.DocumentOf(row) is not { } profile)
+                foreach (var chunk in await running.Dequeue())
                 {
-                    continue;
+                    yield return chunk;
                 }
-
-                covered.UnionWith(profile.IdentityKeys);
-                if (profile.MergedInto is not null)
-                {
-                    // Its identities belong to the profile it was merged into, which reads their events.
-                    continue;
-                }
-
-                var events = new List<Core.Events.EngagementEvent>();
-                foreach (var identityKey in profile.IdentityKeys)
-                {
-                    await ReadEventsAsync(identityKey, events, cancellationToken);
-                }
-
-                pending.Add((profile.ProfileKey, profile, events));
-            }
-
-            foreach (var person in await ViewsAsync(pending, needs, scorers, now, cancellationToken))
-            {
-                yield return person;
             }
         }
 
-        // People known only by their events: one identity (partition) at a time.
-        string? partition = null;
-        var current = new List<Core.Events.EngagementEvent>();
-        await foreach (var entity in storage.Events.QueryAsync<TableEntity>(EventRowsFilter, cancellationToken: cancellationToken))
+        while (running.TryDequeue(out var next))
         {
-            if (covered.Contains(entity.PartitionKey))
+            foreach (var chunk in await next)
             {
-                continue;
-            }
-
-            if (entity.PartitionKey != partition)
-            {
-                if (partition is not null && current.Count > 0)
-                {
-                    foreach (var person in await ViewsAsync([(partition, null, current)], needs, scorers, now, cancellationToken))
-                    {
-                        yield return person;
-                    }
-                }
-
-                (partition, current) = (entity.PartitionKey, []);
-            }
-
-            if (EventRows.ToEvent(entity) is { } ev)
-            {
-                current.Add(ev);
+                yield return chunk;
             }
         }
 
-        if (partition is not null && current.Count > 0)
+        if (covered is not null)
         {
-            foreach (var person in await ViewsAsync([(partition, null, current)], needs, scorers, now, cancellationToken))
+            await foreach (var chunk in EventsOnlyAsync(evaluation, covered, cancellationToken))
             {
-                yield return person;
+                yield return chunk;
             }
         }
     }
@@ -183,58 +162,187 @@ public sealed class SegmentAudience(
         return new SegmentNeeds(
             rules.Any(SegmentGraph.Uses<InterestCondition>),
             rules.Any(SegmentGraph.Uses<ScoreCondition>),
-            rules.Any(SegmentGraph.Uses<ConsentCondition>));
+            rules.Any(SegmentGraph.Uses<ConsentCondition>),
+            SegmentGraph.ReadsEvents(definition.Rule, all));
     }
 
-    private async Task ReadEventsAsync(string identityKey, List<Core.Events.EngagementEvent> into, CancellationToken cancellationToken)
+    // One range of profile keys, a page of profiles per request; the range's chunks are handed on together, in order.
+    private async Task<List<SegmentChunk>> RangeAsync(PartitionRange range, Evaluation evaluation, CoveredIdentities? covered, CancellationToken cancellationToken)
     {
-        await foreach (var entity in storage.Events.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {identityKey}") + " and " + EventRowsFilter, cancellationToken: cancellationToken))
+        var chunks = new List<SegmentChunk>();
+        var filter = string.Join(" and ", new[] { range.Filter(), TableClient.CreateQueryFilter($"RowKey eq {ProfileStore.ProfileRow}") }.Where(f => f.Length > 0));
+        await foreach (var page in storage.Profiles.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, cancellationToken: cancellationToken).AsPages())
         {
+            var profiles = new List<Core.Profiles.ProfileDocument>(page.Values.Count);
+            foreach (var row in page.Values)
+            {
+                if (ProfileStore.DocumentOf(row) is not { } profile)
+                {
+                    continue;
+                }
+
+                covered?.AddRange(profile.IdentityKeys);
+                // A merged profile's identities belong to the profile it was merged into, which reads their events.
+                if (profile.MergedInto is null)
+                {
+                    profiles.Add(profile);
+                }
+            }
+
+            var people = profiles.Select(p => new Candidate(p.ProfileKey, p, p.IdentityKeys.ToList())).ToList();
+            chunks.Add(new SegmentChunk(people.Count, await DecideAsync(people, range, evaluation, cancellationToken), range));
+        }
+
+        return chunks;
+    }
+
+    // People known only by their events: one identity (partition) at a time, a page of them decided together.
+    private async IAsyncEnumerable<SegmentChunk> EventsOnlyAsync(Evaluation evaluation, CoveredIdentities covered, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pending = new List<Candidate>();
+        Candidate? current = null;
+        await foreach (var entity in storage.Events.QueryAsync<TableEntity>(EventRowsFilter, cancellationToken: cancellationToken))
+        {
+            if (covered.Contains(entity.PartitionKey))
+            {
+                continue;
+            }
+
+            if (current?.Key != entity.PartitionKey)
+            {
+                if (current is { EventCount: > 0 })
+                {
+                    pending.Add(current);
+                    if (pending.Count == PageSize)
+                    {
+                        yield return new SegmentChunk(pending.Count, await DecideAsync(pending, null, evaluation, cancellationToken), null);
+                        pending = [];
+                    }
+                }
+
+                current = new Candidate(entity.PartitionKey, null, [entity.PartitionKey]);
+            }
+
             if (EventRows.ToEvent(entity) is { } ev)
             {
-                into.Add(ev);
+                // A rule that reads no events needs to know only that there are some.
+                current.EventCount++;
+                if (evaluation.Needs.Events)
+                {
+                    current.Events.Add(ev);
+                }
+            }
+        }
+
+        if (current is { EventCount: > 0 })
+        {
+            pending.Add(current);
+        }
+
+        if (pending.Count > 0)
+        {
+            yield return new SegmentChunk(pending.Count, await DecideAsync(pending, null, evaluation, cancellationToken), null);
+        }
+    }
+
+    // Decides a page of people: the event-free part of the rule first, then events read only for those who pass it.
+    private async Task<List<SegmentMatch>> DecideAsync(List<Candidate> people, PartitionRange? range, Evaluation evaluation, CancellationToken cancellationToken)
+    {
+        if (people.Count == 0)
+        {
+            return [];
+        }
+
+        // The consent ledger is keyed by the pseudonymous key of the user id: people known only by anonymous ids have none.
+        var subjects = people.Select(p => p.Profile?.UserId is { } id ? pseudonymizer.KeyOf(IdentityRef.User(id)).Value : null).ToList();
+        var statuses = evaluation.Needs.Consents
+            ? await consents.StatusesOfAsync(subjects.OfType<string>().Distinct(StringComparer.Ordinal).ToList(), range, cancellationToken)
+            : new Dictionary<string, IReadOnlyList<Core.Consent.ConsentStatus>>();
+        var views = people.Select((p, i) => new SegmentPerson
+        {
+            Key = p.Key,
+            UserId = p.Profile?.UserId,
+            Traits = p.Profile?.Traits.ToDictionary(t => t.Key, t => t.Value.Value, StringComparer.Ordinal) ?? new Dictionary<string, JsonElement>(),
+            Consents = subjects[i] is { } subject ? statuses.GetValueOrDefault(subject, []) : [],
+        }).ToList();
+        if (!evaluation.Needs.Events)
+        {
+            return views.Select((v, i) => (View: v, Index: i)).Where(v => evaluation.Evaluator.Matches(evaluation.Definition, v.View, evaluation.Now))
+                .Select(v => new SegmentMatch(v.View, people[v.Index].IdentityKeys, EventsRead: false)).ToList();
+        }
+
+        var candidates = Enumerable.Range(0, people.Count)
+            .Where(i => evaluation.Prefilter is null || evaluation.Evaluator.Matches(evaluation.Prefilter, views[i], evaluation.Now))
+            .ToList();
+        await ReadEventsAsync(candidates.Select(i => people[i]).ToList(), range, cancellationToken);
+        var full = WithEvents(candidates.Select(i => (people[i], views[i])).ToList(), evaluation, cancellationToken);
+        return full.Select((v, n) => (View: v, Person: people[candidates[n]]))
+            .Where(v => evaluation.Evaluator.Matches(evaluation.Definition, v.View, evaluation.Now))
+            .Select(v => new SegmentMatch(v.View, v.Person.IdentityKeys, EventsRead: true)).ToList();
+    }
+
+    // The events of people with a profile, all their identities' partitions in few queries (those in the range as one).
+    private async Task ReadEventsAsync(List<Candidate> people, PartitionRange? range, CancellationToken cancellationToken)
+    {
+        var withProfile = people.Where(p => p.Profile is not null).ToList();
+        if (withProfile.Count == 0)
+        {
+            return;
+        }
+
+        var keys = withProfile.SelectMany(p => p.IdentityKeys).Distinct(StringComparer.Ordinal).ToList();
+        // Events can be many per person: read a range only when most of the people in it are wanted.
+        var dense = range is not null && withProfile.Count * 2 >= PageSize ? range : null;
+        var rows = await PartitionReads.ReadAsync(storage.Events, keys, dense, EventRowsFilter, cancellationToken);
+        foreach (var person in withProfile)
+        {
+            foreach (var identityKey in person.IdentityKeys)
+            {
+                foreach (var row in rows.GetValueOrDefault(identityKey, []))
+                {
+                    if (EventRows.ToEvent(row) is { } ev)
+                    {
+                        person.Events.Add(ev);
+                        person.EventCount++;
+                    }
+                }
             }
         }
     }
 
-    private async Task<List<SegmentPerson>> ViewsAsync(
-        List<(string Key, Core.Profiles.ProfileDocument? Profile, List<Core.Events.EngagementEvent> Events)> people,
-        SegmentNeeds needs,
-        IReadOnlyList<Scorer> scorers,
-        DateTimeOffset now,
-        CancellationToken cancellationToken)
+    private List<SegmentPerson> WithEvents(List<(Candidate Person, SegmentPerson View)> people, Evaluation evaluation, CancellationToken cancellationToken)
     {
-        var journeys = needs.Interests || scorers.Count > 0
-            ? people.Select(p => new Journey(p.Key, p.Profile?.UserId, p.Events.Select(JourneyStep.From))).ToList()
+        var scorers = evaluation.Scorers;
+        var journeys = evaluation.Needs.Interests || scorers.Count > 0
+            ? people.Select(p => new Journey(p.Person.Key, p.Person.Profile?.UserId, p.Person.Events.Select(JourneyStep.From))).ToList()
             : null;
-        var scores = scorers.Select(s => s.Score(journeys!, people.Select(p => p.Profile).ToList(), now, cancellationToken)).ToList();
-        // The ledger is keyed by the pseudonymous key of the user id: people known only by anonymous ids have none.
-        var subjects = people.Select(p => p.Profile?.UserId is { } id ? pseudonymizer.KeyOf(IdentityRef.User(id)).Value : null).ToList();
-        var statuses = needs.Consents
-            ? await consents.StatusesOfAsync(subjects.OfType<string>(), cancellationToken)
-            : new Dictionary<string, IReadOnlyList<Core.Consent.ConsentStatus>>();
-        var views = new List<SegmentPerson>(people.Count);
-        for (var i = 0; i < people.Count; i++)
+        var scores = scorers.Select(s => s.Score(journeys!, people.Select(p => p.Person.Profile).ToList(), evaluation.Now, cancellationToken)).ToList();
+        return people.Select((p, i) => p.View with
         {
-            var (key, profile, events) = people[i];
-            var userId = profile?.UserId;
-            var consentStatus = subjects[i] is { } subject ? statuses.GetValueOrDefault(subject, []) : [];
-            views.Add(new SegmentPerson
+            Interests = evaluation.Needs.Interests
+                ? interests.Top(journeys![i].Steps, evaluation.Now, int.MaxValue).ToDictionary(s => s.Id, s => s.Score, StringComparer.Ordinal)
+                : new Dictionary<string, double>(),
+            Scores = scorers.Select((s, n) => (s.Goal, Score: scores[n][i])).ToDictionary(s => s.Goal, s => s.Score, StringComparer.Ordinal),
+            Events = p.Person.Events.Select(e => new SegmentEvent(e.Kind, e.Name, e.Timestamp, PropertiesOf(e.PropertiesJson))).ToList(),
+        }).ToList();
+    }
+
+    private async Task<bool> AnyEventAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var page in storage.Events.QueryAsync<TableEntity>(EventRowsFilter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            if (page.Values.Count > 0)
             {
-                Key = key,
-                UserId = userId,
-                Traits = profile?.Traits.ToDictionary(t => t.Key, t => t.Value.Value, StringComparer.Ordinal) ?? new Dictionary<string, JsonElement>(),
-                Interests = needs.Interests
-                    ? interests.Top(journeys![i].Steps, now, int.MaxValue).ToDictionary(s => s.Id, s => s.Score, StringComparer.Ordinal)
-                    : new Dictionary<string, double>(),
-                Scores = scorers.Select((s, n) => (s.Goal, Score: scores[n][i])).ToDictionary(s => s.Goal, s => s.Score, StringComparer.Ordinal),
-                Events = events.Select(e => new SegmentEvent(e.Kind, e.Name, e.Timestamp, PropertiesOf(e.PropertiesJson))).ToList(),
-                Consents = consentStatus,
-            });
+                return true;
+            }
+
+            if (page.ContinuationToken is null)
+            {
+                break;
+            }
         }
 
-        return views;
+        return false;
     }
 
     private static JsonElement? PropertiesOf(string? json)
@@ -270,6 +378,65 @@ public sealed class SegmentAudience(
         return scorers;
     }
 
+    /// <summary>Someone being decided: a profile (or an identity known only by events) and the events read for them.</summary>
+    private sealed class Candidate(string key, Core.Profiles.ProfileDocument? profile, IReadOnlyList<string> identityKeys)
+    {
+        public string Key => key;
+
+        public Core.Profiles.ProfileDocument? Profile => profile;
+
+        public IReadOnlyList<string> IdentityKeys => identityKeys;
+
+        public List<Core.Events.EngagementEvent> Events { get; } = [];
+
+        public int EventCount { get; set; }
+    }
+
+    /// <summary>One evaluation's rule, what it reads, the part decided without events, and its <c>now</c>.</summary>
+    private sealed record Evaluation(
+        SegmentDefinition Definition, SegmentEvaluator Evaluator, SegmentNeeds Needs, SegmentCondition? EventFree, IReadOnlyList<Scorer> Scorers, DateTimeOffset Now)
+    {
+        /// <summary>The event-free part as a definition the evaluator takes; null when nothing is decided without events.</summary>
+        public SegmentDefinition? Prefilter { get; } = EventFree is null ? null : Definition with { Rule = EventFree };
+    }
+
+    /// <summary>
+    /// The identity keys profiles cover. Pseudonymous keys are 32 hexadecimal digits and are kept as 128-bit numbers
+    /// (a sixth of their size as strings), so a million profiles' keys take tens of megabytes; any other key is kept as it is.
+    /// </summary>
+    private sealed class CoveredIdentities
+    {
+        private readonly HashSet<UInt128> _hex = [];
+        private readonly HashSet<string> _other = new(StringComparer.Ordinal);
+        private readonly Lock _gate = new();
+
+        public void AddRange(IEnumerable<string> keys)
+        {
+            lock (_gate)
+            {
+                foreach (var key in keys)
+                {
+                    _ = Hex(key) is { } number ? _hex.Add(number) : _other.Add(key);
+                }
+            }
+        }
+
+        public bool Contains(string key)
+        {
+            lock (_gate)
+            {
+                return Hex(key) is { } number ? _hex.Contains(number) : _other.Contains(key);
+            }
+        }
+
+        // Lower-case hexadecimal only: an upper-case key is another key, kept as a string.
+        private static UInt128? Hex(string key) =>
+            key.Length == 32 && key.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')
+            && UInt128.TryParse(key, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                ? number
+                : null;
+    }
+
     /// <summary>A goal's champion model and how to build its rows.</summary>
     private sealed record Scorer(GoalDefinition GoalDefinition, TrainedModel Model, JourneyFeatures Features)
     {
@@ -285,8 +452,9 @@ public sealed class SegmentAudience(
     }
 }
 
-/// <summary>What evaluating a segment needs beyond profiles and events.</summary>
+/// <summary>What evaluating a segment needs beyond profiles.</summary>
 /// <param name="Interests">Interest scores.</param>
 /// <param name="Scores">Goal scores from the champion models.</param>
 /// <param name="Consents">Consent statuses.</param>
-public sealed record SegmentNeeds(bool Interests, bool Scores, bool Consents);
+/// <param name="Events">Events (an event condition, or interests or scores, which are computed from them).</param>
+public sealed record SegmentNeeds(bool Interests, bool Scores, bool Consents, bool Events = true);

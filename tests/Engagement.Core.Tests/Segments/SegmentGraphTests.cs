@@ -58,4 +58,46 @@ public sealed class SegmentGraphTests
         Assert.True(SegmentGraph.Uses<ConsentCondition>(rule));
         Assert.False(SegmentGraph.Uses<ScoreCondition>(rule));
     }
+
+    [Fact]
+    public void ARuleReadsEventsThroughInterestsScoresAndTheSegmentsItRefersTo()
+    {
+        Assert.False(SegmentGraph.ReadsEvents(Definition("""{"all":[{"segment":{"id":"gold"}},{"consent":{"purpose":"marketing","status":"granted"}}]}""").Rule, Saved));
+        Assert.True(SegmentGraph.ReadsEvents(Definition("""{"not":{"segment":{"id":"lapsed-gold"}}}""").Rule, Saved));
+        Assert.True(SegmentGraph.ReadsEvents(Definition("""{"any":[{"trait":{"path":"a","op":"exists"}},{"interest":{"category":"finance","minScore":0.5}}]}""").Rule, Saved));
+        Assert.True(SegmentGraph.ReadsEvents(Definition("""{"score":{"goal":"purchase","min":0.7}}""").Rule, Saved));
+        Assert.False(SegmentGraph.ReadsEvents(Definition("""{"segment":{"id":"no-such-segment"}}""").Rule, Saved));
+    }
+
+    [Fact]
+    public void ARuleWithoutEventsIsDecidedWhollyWithoutThem()
+    {
+        var rule = Definition("""{"any":[{"segment":{"id":"gold"}},{"trait":{"path":"age","op":"gte","value":60}}]}""").Rule;
+
+        Assert.Same(rule, SegmentGraph.EventFreePart(rule, Saved));
+    }
+
+    [Fact]
+    public void AnAllOfRuleKeepsItsEventFreeConditionsDownIntoNestedAllOfs()
+    {
+        var rule = Definition("""
+            {"all":[
+              {"trait":{"path":"plan","op":"eq","value":"gold"}},
+              {"event":{"name":"Order Completed"}},
+              {"all":[{"consent":{"purpose":"marketing","status":"granted"}},{"interest":{"category":"finance","minScore":0.5}}]},
+              {"segment":{"id":"gold-buyers"}}
+            ]}
+            """).Rule;
+
+        var free = Assert.IsType<AllOf>(SegmentGraph.EventFreePart(rule, Saved));
+
+        Assert.Equal([((AllOf)rule).Conditions[0], ((AllOf)((AllOf)rule).Conditions[2]).Conditions[0]], free.Conditions);
+    }
+
+    [Fact]
+    public void NothingIsDecidedWithoutEventsWhenEveryAlternativeReadsThem()
+    {
+        Assert.Null(SegmentGraph.EventFreePart(Definition("""{"any":[{"trait":{"path":"a","op":"exists"}},{"event":{"name":"Order Completed"}}]}""").Rule, Saved));
+        Assert.Null(SegmentGraph.EventFreePart(Definition("""{"all":[{"event":{"name":"Order Completed"}},{"not":{"segment":{"id":"gold-buyers"}}}]}""").Rule, Saved));
+    }
 }

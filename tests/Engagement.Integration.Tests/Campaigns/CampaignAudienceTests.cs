@@ -7,6 +7,7 @@ using Engagement.Infrastructure.Campaigns;
 using Engagement.Infrastructure.Contacts;
 using Engagement.Infrastructure.Segments;
 using Engagement.Integration.Tests.Segments;
+using Engagement.Integration.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static Engagement.Integration.Tests.Segments.SegmentAudienceFixture;
 
@@ -55,6 +56,39 @@ public sealed class CampaignAudienceTests(SegmentAudienceFixture fixture)
             var record = await ledger.FindAsync(campaign, CampaignAudience.Step, KeyOf(i));
             Assert.Equal((SendStatus.Excluded, Expected(i)), (record!.Status, record.Detail));
         }
+    }
+
+    [Fact]
+    public async Task AMembersEventsAreReadOnlyWhenTheGateLetsThemThroughAndTheirContactIsTooOldToShowLife()
+    {
+        await PlantContactsAsync();
+        var segment = await SaveSegmentAsync();
+        var campaign = "c-" + Guid.NewGuid().ToString("N")[..12];
+        using var requests = new StorageRequests(fixture.ConnectionString);
+
+        var counts = await Get<CampaignAudience>().ResolveAsync(
+            new AudienceRequest(campaign, "marketing", segment, Cap, InactiveMonths: 1), (_, _) => Task.CompletedTask);
+
+        // The contacts were given 60 days ago, so with one month of inactivity allowed everyone the gate lets through is in question.
+        var gold = Enumerable.Range(0, People).Where(IsGold).ToList();
+        var passedTheGate = gold.Where(i => Expected(i) is null or ExclusionReasons.Inactive or ExclusionReasons.FrequencyCap).Select(KeyOf);
+        Assert.Equal(passedTheGate.Order(StringComparer.Ordinal), requests.PartitionsNamedIn("events").Order(StringComparer.Ordinal));
+        Assert.Equal(gold.Select(Expected).OfType<string>().GroupBy(r => r).ToDictionary(g => g.Key, g => (long)g.Count()), counts!.Excluded);
+    }
+
+    [Fact]
+    public async Task WhenTheContactShowsLifeNoMembersEventsAreRead()
+    {
+        await PlantContactsAsync();
+        var segment = await SaveSegmentAsync();
+        var campaign = "c-" + Guid.NewGuid().ToString("N")[..12];
+        using var requests = new StorageRequests(fixture.ConnectionString);
+
+        var counts = await Get<CampaignAudience>().ResolveAsync(
+            new AudienceRequest(campaign, "marketing", segment, Cap, InactiveMonths: 3), (_, _) => Task.CompletedTask);
+
+        Assert.Empty(requests.PartitionsNamedIn("events"));
+        Assert.False(counts!.Excluded.ContainsKey(ExclusionReasons.Inactive));
     }
 
     [Fact]

@@ -35,6 +35,9 @@ public sealed class SegmentAudienceFixture : IAsyncLifetime
 
     public IServiceProvider Services => _provider ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>The connection string of this fixture's Azurite.</summary>
+    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Not started.");
+
     public static string UserOf(int index) => $"segment-user-{index:D4}";
 
     /// <summary>Every third person is on the gold plan.</summary>

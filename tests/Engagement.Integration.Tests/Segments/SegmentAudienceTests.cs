@@ -1,5 +1,7 @@
+using Engagement.Core.Identity;
 using Engagement.Core.Segments;
 using Engagement.Infrastructure.Segments;
+using Engagement.Integration.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static Engagement.Integration.Tests.Segments.SegmentAudienceFixture;
 
@@ -90,6 +92,42 @@ public sealed class SegmentAudienceTests(SegmentAudienceFixture fixture)
         var preview = await Audience.PreviewAsync(id, sample: 20);
 
         Assert.Equal(Enumerable.Range(0, People).Count(i => 20 + (i % 50) >= 60 && i % 4 == 1), preview!.Count);
+    }
+
+    [Fact]
+    public async Task ATraitRuleReadsNobodysEventsAndFindsTheSameMembersAsEver()
+    {
+        var id = await SaveAsync("""{"name":"Gold","rule":{"trait":{"path":"plan","op":"eq","value":"gold"}}}""");
+        using var requests = new StorageRequests(fixture.ConnectionString);
+
+        var preview = await Audience.PreviewAsync(id, sample: People);
+
+        Assert.Equal(Enumerable.Range(0, People).Where(IsGold).Select(UserOf).Order(StringComparer.Ordinal), preview!.Sample.Select(m => m.UserId!).Order(StringComparer.Ordinal));
+        Assert.Equal(People + Anonymous, preview.Evaluated);
+        // The events table is only scanned for the people known by events alone, never queried for a profile's identities.
+        Assert.Empty(requests.PartitionsNamedIn("events"));
+        Assert.NotEmpty(requests.FiltersOf("events"));
+    }
+
+    [Fact]
+    public async Task AnAllOfRuleReadsTheEventsOnlyOfThoseWhoPassItsOtherConditions()
+    {
+        var id = await SaveAsync("""
+            {"name":"Older small buyers","rule":{"all":[
+              {"trait":{"path":"age","op":"gte","value":60}},
+              {"event":{"name":"Order Completed","property":{"path":"total","op":"lt","value":100}}}
+            ]}}
+            """);
+        var older = Enumerable.Range(0, People).Where(i => 20 + (i % 50) >= 60).ToList();
+        var pseudonymizer = fixture.Services.GetRequiredService<Pseudonymizer>();
+        using var requests = new StorageRequests(fixture.ConnectionString);
+
+        var preview = await Audience.PreviewAsync(id, sample: People);
+
+        Assert.Equal(older.Where(i => i % 4 == 1).Select(UserOf).Order(StringComparer.Ordinal), preview!.Sample.Select(m => m.UserId!).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            older.Select(i => pseudonymizer.KeyOf(IdentityRef.User(UserOf(i))).Value).Order(StringComparer.Ordinal),
+            requests.PartitionsNamedIn("events").Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -81,20 +81,28 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         foreach (var chunk in sends.DistinctBy(s => s.SubjectKey).Chunk(TransactionSize))
         {
             var now = clock.GetUtcNow();
-            try
-            {
-                await storage.CampaignSends.SubmitTransactionAsync(
-                    chunk.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Claimed(Row(campaignId, step, s, SendStatus.Claimed, now, null), claimant))), cancellationToken);
-                claims.AddRange(chunk.Select(s => new SendClaim(s, Resend: false, now)));
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status == 409)
-            {
+            claims.AddRange(await TryClaimAllAsync(campaignId, step, chunk, now, claimant, cancellationToken)
+                ? chunk.Select(s => new SendClaim(s, Resend: false, now))
                 // Some of the batch were claimed before (a redelivery, another sender): decide on what is stored.
-                claims.AddRange(await ClaimAgainstStoredAsync(campaignId, step, chunk, lease, claimant, cancellationToken));
-            }
+                : await ClaimAgainstStoredAsync(campaignId, step, chunk, lease, claimant, cancellationToken));
         }
 
         return claims;
+    }
+
+    // Claims every send in one transaction; false, and nothing claimed, when any of them is claimed already.
+    private async Task<bool> TryClaimAllAsync(string campaignId, string step, IEnumerable<PlannedSend> sends, DateTimeOffset now, string? claimant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.CampaignSends.SubmitTransactionAsync(
+                sends.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Claimed(Row(campaignId, step, s, SendStatus.Claimed, now, null), claimant))), cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
     }
 
     // The stored rows of a chunk read side by side; the sends nobody holds are claimed in one transaction, and those a
@@ -107,17 +115,10 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         var fresh = sends.Where((_, i) => !stored[i].HasValue).ToList();
         if (fresh.Count > 0)
         {
-            try
-            {
-                await storage.CampaignSends.SubmitTransactionAsync(
-                    fresh.Select(s => new TableTransactionAction(TableTransactionActionType.Add, Claimed(Row(campaignId, step, s, SendStatus.Claimed, now, null), claimant))), cancellationToken);
-                claims.AddRange(fresh.Select(s => new SendClaim(s, Resend: false, now)));
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status == 409)
-            {
+            claims.AddRange(await TryClaimAllAsync(campaignId, step, fresh, now, claimant, cancellationToken)
+                ? fresh.Select(s => new SendClaim(s, Resend: false, now))
                 // Another sender claimed some of them a moment ago.
-                claims.AddRange(await ClaimOneByOneAsync(campaignId, step, fresh, lease, claimant, cancellationToken));
-            }
+                : await ClaimOneByOneAsync(campaignId, step, fresh, lease, claimant, cancellationToken));
         }
 
         var takeovers = await Task.WhenAll(sends.Select((send, i) => (send, row: stored[i])).Where(p => p.row.HasValue)

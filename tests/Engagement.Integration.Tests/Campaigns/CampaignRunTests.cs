@@ -46,7 +46,7 @@ public sealed partial class CampaignRunTests(AzuriteFixture azurite) : IAsyncLif
             ["Campaigns:FrequencyCap:MaxPerWeek"] = "0",
         });
         var tag = "run" + Guid.NewGuid().ToString("N")[..10];
-        var users = Enumerable.Range(0, 150).Select(i => $"{tag}-user-{i:D3}").ToList();
+        var users = Enumerable.Range(0, 250).Select(i => $"{tag}-user-{i:D3}").ToList();
         await PlantPeopleAsync(services, tag, users, withoutConsent: 10);
         var segment = await SaveAsync(services.Get<SegmentHttp>().CreateAsync, "{\"id\":\"" + tag + "\",\"name\":\"Run test\",\"rule\":{\"trait\":{\"path\":\"plan\",\"op\":\"eq\",\"value\":\"" + tag + "\"}}}");
         var templateA = await SaveAsync(s => services.Get<TemplateHttp>().SaveAsync(s), Template(tag + "-a", "Jarní nabídka"));
@@ -60,7 +60,7 @@ public sealed partial class CampaignRunTests(AzuriteFixture azurite) : IAsyncLif
               "segmentId": "{{segment}}",
               "sender": { "from": "news@shop.example.cz", "name": "Shop" },
               "variants": [ { "id": "A", "templateId": "{{templateA}}" }, { "id": "B", "templateId": "{{templateB}}" } ],
-              "abTest": { "testShare": 0.5, "metric": "opens", "decideAfterHours": 0.004, "minimumSamplePerVariant": 20 },
+              "abTest": { "testShare": 0.5, "metric": "opens", "decideAfterHours": 0.004, "minimumSamplePerVariant": 30 },
               "reminder": { "afterDays": 0.0002, "to": "nonOpeners", "subject": "Nezapomeňte: jarní nabídka" },
               "conversion": { "event": "Order Completed", "attributionDays": 0.0001 }
             }
@@ -69,8 +69,8 @@ public sealed partial class CampaignRunTests(AzuriteFixture azurite) : IAsyncLif
         var repeated = await services.Get<CampaignHttp>().StartAsync(engine, Body($$"""{"id":"{{tag}}","name":"Other","segmentId":"{{segment}}","sender":{"from":"news@shop.example.cz"},"variants":[{"id":"A","templateId":"{{templateA}}"}]}"""), null);
         Assert.Equal(409, repeated.Status);
 
-        // The 70 test recipients split between A and B by a hash of the campaign id, which is new every run: a minimum
-        // of 20 per variant holds for any split this side of one in ten thousand, and the difference is decisive at 20.
+        // The 120 test recipients split between A and B by a hash of the campaign id, which is new every run: the
+        // minimum of 30 per variant fails about one split in thirty million.
         // Opens: nine in ten test recipients of B open, one in ten of A; nobody opens the main step.
         var opened = new HashSet<string>(StringComparer.Ordinal);
         var tracking = services.Get<CampaignTracking>();

@@ -20,10 +20,16 @@ public sealed class IntentTriggerPublishingTests(ModelStoreFixture store)
         var storage = services.GetRequiredService<EngagementStorage>();
         await storage.EnsureCreatedAsync();
         var everyone = new TriggerDefinition("anyone-" + Guid.NewGuid().ToString("N")[..8], "Anyone", TriggerKind.Intent, "t", Intent: new IntentSettings("order", 0));
-        var keen = new TriggerDefinition("keen-" + Guid.NewGuid().ToString("N")[..8], "Keen", TriggerKind.Intent, "t", Intent: new IntentSettings("order", 0.5));
+        // Where the scores fall depends on what the champion learnt, so triggers stand at several thresholds: each must
+        // take exactly the people of the one below it that score at least as high, and one at least must divide people.
+        var thresholds = new[] { 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9 };
+        var keen = thresholds.Select(t => new TriggerDefinition(FormattableString.Invariant($"keen{t * 100:00}-") + Guid.NewGuid().ToString("N")[..8], "Keen", TriggerKind.Intent, "t", Intent: new IntentSettings("order", t))).ToList();
         var triggers = services.GetRequiredService<TriggerStore>();
-        await triggers.CreateAsync(everyone);
-        await triggers.CreateAsync(keen);
+        foreach (var trigger in keen.Prepend(everyone))
+        {
+            await triggers.CreateAsync(trigger);
+        }
+
         try
         {
             var report = await services.GetRequiredService<ScorePublisher>().PublishAsync();
@@ -38,18 +44,28 @@ public sealed class IntentTriggerPublishingTests(ModelStoreFixture store)
                 }
             }
 
-            var all = signals.Where(s => s.TriggerId == everyone.Id).ToList();
-            var above = signals.Where(s => s.TriggerId == keen.Id).ToList();
+            HashSet<string> PeopleOf(TriggerDefinition trigger) => signals.Where(s => s.TriggerId == trigger.Id).Select(s => s.SubjectKey).ToHashSet(StringComparer.Ordinal);
+            var all = PeopleOf(everyone);
             Assert.True(report.Published, report.Message);
-            Assert.Equal(ModelStoreFixture.People, all.Select(s => s.SubjectKey).Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(ModelStoreFixture.People, all.Count);
+            Assert.Equal(signals.Count, signals.Select(s => (s.TriggerId, s.SubjectKey)).Distinct().Count());
             Assert.All(signals, s => Assert.Equal(TriggerSignalKind.Start, s.Kind));
-            Assert.InRange(above.Count, 1, all.Count - 1);
-            Assert.Subset(all.Select(s => s.SubjectKey).ToHashSet(StringComparer.Ordinal), above.Select(s => s.SubjectKey).ToHashSet(StringComparer.Ordinal));
+            var below = all;
+            foreach (var trigger in keen)
+            {
+                var above = PeopleOf(trigger);
+                Assert.Subset(below, above);
+                below = above;
+            }
+
+            Assert.Contains(keen, t => PeopleOf(t).Count is > 0 and < ModelStoreFixture.People);
         }
         finally
         {
-            await triggers.DisableAsync(everyone.Id);
-            await triggers.DisableAsync(keen.Id);
+            foreach (var trigger in keen.Prepend(everyone))
+            {
+                await triggers.DisableAsync(trigger.Id);
+            }
         }
     }
 }

@@ -281,7 +281,7 @@ public sealed partial class CampaignDelivery(
             var rendering = new List<Task>();
             try
             {
-                    // Slices are claimed and checked one after the other (side by side they would queue behind each other's
+                // Slices are claimed and checked one after the other (side by side they would queue behind each other's
                 // reads and delay the first sends), each while the ones before it render and go out; the first is small
                 // so that sending starts early, and at most two render ahead of the connections.
                 foreach (var slice in Slices(run.Recipients))

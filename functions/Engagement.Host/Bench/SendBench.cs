@@ -101,7 +101,12 @@ internal static class SendBench
 
         Console.WriteLine($"Generating {settings.Messages:N0} contacts for (b) and {settings.Messages:N0} pre-rendered messages for (a)…");
         var storageTables = services.GetRequiredService<EngagementStorage>();
-        var recipients = Enumerable.Range(0, settings.Messages).Select(i => new DeliveryRecipient($"bench-{run}-{i:D7}", $"reader{i}.{run}@example.cz", "A")).ToList();
+        // Recipients as a campaign has them: pseudonymous subject keys, planned in key order.
+        var pseudonymizer = services.GetRequiredService<Pseudonymizer>();
+        var recipients = Enumerable.Range(0, settings.Messages)
+            .Select(i => new DeliveryRecipient(pseudonymizer.KeyOf(IdentityRef.User($"bench-{run}-{i:D7}")).Value, $"reader{i}.{run}@example.cz", "A"))
+            .OrderBy(r => r.SubjectKey, StringComparer.Ordinal)
+            .ToList();
         await Parallel.ForEachAsync(recipients, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (r, token) =>
             await storageTables.Contacts.UpsertEntityAsync(ContactRow(r.SubjectKey, r.Email, DateTimeOffset.UtcNow.AddDays(-30)), TableUpdateMode.Replace, token));
         var prerendered = PreRender(services, template, recipients, run);

@@ -171,14 +171,14 @@ public sealed class CampaignAudience(
             if (members.Count == PageSize)
             {
                 // Contacts come in key order: a part's ledgers are one range.
-                yield return new AudiencePart(members, new PartitionRange(null, null));
+                yield return new AudiencePart(members, PartitionRange.All);
                 members = new List<Member>(PageSize);
             }
         }
 
         if (members.Count > 0)
         {
-            yield return new AudiencePart(members, new PartitionRange(null, null));
+            yield return new AudiencePart(members, PartitionRange.All);
         }
     }
 

@@ -13,10 +13,13 @@ namespace Engagement.Infrastructure.Campaigns;
 public sealed record FrequencySend(string SubjectKey, string CampaignId, string Step, DateTimeOffset At);
 
 /// <summary>
-/// Who got campaign e-mails in the last week, across campaigns (table <c>campaignfrequency</c>, one partition per UTC
-/// day, RowKey = subject key "|" campaign "|" step). A whole audience is checked against it after one scan of the 8 day
-/// partitions a week touches, never a read per contact; a batch about to be sent reads only its own recipients' rows.
-/// Writes are upserts of a row named by the send, so recording a send twice counts it once.
+/// Who got campaign e-mails in the last week, across campaigns (table <c>campaignfrequency</c>: PartitionKey = UTC day
+/// <c>yyyyMMdd</c> "|" the first character of the subject key, RowKey = subject key "|" campaign "|" step). A day is
+/// spread over 16 partitions (subject keys are hexadecimal) so that a big send does not write all its rows into one
+/// partition, whose throughput the Table service limits; as the spread follows key order, a batch planned in key order
+/// still writes to one or two. A whole audience is checked against it after one scan of the week's day ranges, never
+/// a read per contact; a batch about to be sent reads only its own recipients' rows. Writes are upserts of a row named
+/// by the send, so recording a send twice counts it once.
 /// </summary>
 public sealed class CampaignFrequencyStore(EngagementStorage storage)
 {
@@ -24,24 +27,22 @@ public sealed class CampaignFrequencyStore(EngagementStorage storage)
     // The Table service allows at most 15 comparisons in a filter: two for the days, then two per subject's key range.
     private const int SubjectsPerQuery = 6;
 
-    /// <summary>Records sends, one entity-group transaction per day and 100 sends.</summary>
+    /// <summary>Records sends, one entity-group transaction per partition and 100 sends, the partitions side by side.</summary>
     public async Task RecordAsync(IEnumerable<FrequencySend> sends, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sends);
-        foreach (var day in sends.GroupBy(s => DayKey(s.At)))
-        {
-            foreach (var chunk in day.DistinctBy(s => RowKey(s)).Chunk(TransactionSize))
+        var transactions = sends
+            .Where(s => !string.IsNullOrEmpty(s.SubjectKey))
+            .GroupBy(s => PartitionOf(s.At, s.SubjectKey))
+            .SelectMany(partition => partition.DistinctBy(s => RowKey(s)).Chunk(TransactionSize).Select(chunk => (partition.Key, chunk)));
+        await Task.WhenAll(transactions.Select(t => storage.CampaignFrequency.SubmitTransactionAsync(
+            t.chunk.Select(s => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(t.Key, RowKey(s))
             {
-                await storage.CampaignFrequency.SubmitTransactionAsync(
-                    chunk.Select(s => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(day.Key, RowKey(s))
-                    {
-                        ["SubjectKey"] = s.SubjectKey,
-                        ["CampaignId"] = s.CampaignId,
-                        ["Step"] = s.Step,
-                        ["At"] = s.At,
-                    })), cancellationToken);
-            }
-        }
+                ["SubjectKey"] = s.SubjectKey,
+                ["CampaignId"] = s.CampaignId,
+                ["Step"] = s.Step,
+                ["At"] = s.At,
+            })), cancellationToken)));
     }
 
     /// <summary>Every send of the last week (as of <paramref name="now"/>), in one scan of the day partitions it touches.</summary>
@@ -51,7 +52,7 @@ public sealed class CampaignFrequencyStore(EngagementStorage storage)
         foreach (var day in FrequencyCap.DaysToRead(now))
         {
             await foreach (var row in storage.CampaignFrequency.QueryAsync<TableEntity>(
-                TableClient.CreateQueryFilter($"PartitionKey eq {DayKey(day)}"), select: ["SubjectKey", "CampaignId", "Step", "At"], cancellationToken: cancellationToken))
+                TableClient.CreateQueryFilter($"PartitionKey ge {DayKey(day)} and PartitionKey lt {DayKey(day) + "}"}"), select: ["SubjectKey", "CampaignId", "Step", "At"], cancellationToken: cancellationToken))
             {
                 history.Add(SendOf(row));
             }
@@ -61,33 +62,72 @@ public sealed class CampaignFrequencyStore(EngagementStorage storage)
     }
 
     /// <summary>
-    /// The last week's sends of the given subjects only (a batch about to be sent): one query per few subjects over the
-    /// whole week's day partitions at once.
+    /// The last week's sends of the given subjects only (a batch about to be sent, planned in key order): one query over
+    /// the week's day partitions for the row keys from the first subject to the last; where that range proves sparse (a
+    /// page of it holds fewer of the subjects than a named query would), a query per few subjects instead.
     /// </summary>
     public async Task<FrequencyHistory> ReadWeekOfAsync(IEnumerable<string> subjectKeys, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subjectKeys);
-        var days = FrequencyCap.DaysToRead(now);
-        var (first, last) = (DayKey(days[0]), DayKey(days[^1]));
-        var found = await Task.WhenAll(subjectKeys.Distinct(StringComparer.Ordinal).Chunk(SubjectsPerQuery).Select(async group =>
-        {
-            var ranges = string.Join(" or ", group.Select(key => "(" + TableClient.CreateQueryFilter($"RowKey ge {key + "|"} and RowKey lt {key + "}"}") + ")"));
-            var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last}") + " and (" + ranges + ")";
-            var sends = new List<FrequencySend>();
-            await foreach (var row in storage.CampaignFrequency.QueryAsync<TableEntity>(filter, select: ["SubjectKey", "CampaignId", "Step", "At"], cancellationToken: cancellationToken))
-            {
-                sends.Add(SendOf(row));
-            }
-
-            return sends;
-        }));
+        var keys = subjectKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var history = new FrequencyHistory();
-        foreach (var send in found.SelectMany(f => f))
+        if (keys.Count == 0)
+        {
+            return history;
+        }
+
+        var days = FrequencyCap.DaysToRead(now);
+        var week = TableClient.CreateQueryFilter($"PartitionKey ge {DayKey(days[0])} and PartitionKey lt {DayKey(days[^1]) + "}"}");
+        var wanted = keys.ToHashSet(StringComparer.Ordinal);
+        var sends = keys.Count < 2 ? null : await RangeOfAsync(week, keys, wanted, cancellationToken);
+        sends ??= (await Task.WhenAll(keys.Chunk(SubjectsPerQuery).Select(group =>
+            ReadAllAsync(week + " and (" + string.Join(" or ", group.Select(key => "(" + SubjectRows([key]) + ")")) + ")", cancellationToken)))).SelectMany(s => s).ToList();
+        foreach (var send in sends.Where(s => wanted.Contains(s.SubjectKey)))
         {
             history.Add(send);
         }
 
         return history;
+    }
+
+    // The week's rows from the first subject to the last, or null (nothing kept) when a page of it holds too few of them
+    // to be worth reading further.
+    private async Task<List<FrequencySend>?> RangeOfAsync(string week, List<string> sortedKeys, HashSet<string> wanted, CancellationToken cancellationToken)
+    {
+        var sends = new List<FrequencySend>();
+        var filter = week + " and " + SubjectRows(sortedKeys);
+        await foreach (var page in storage.CampaignFrequency.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["SubjectKey", "CampaignId", "Step", "At"], cancellationToken: cancellationToken).AsPages())
+        {
+            var read = page.Values.Select(SendOf).ToList();
+            sends.AddRange(read);
+            if (page.ContinuationToken is not null && read.Count > 0 && read.Select(s => s.SubjectKey).Distinct(StringComparer.Ordinal).Count(wanted.Contains) < SubjectsPerQuery)
+            {
+                return null;
+            }
+        }
+
+        return sends;
+    }
+
+    private async Task<List<FrequencySend>> ReadAllAsync(string filter, CancellationToken cancellationToken)
+    {
+        var sends = new List<FrequencySend>();
+        await foreach (var row in storage.CampaignFrequency.QueryAsync<TableEntity>(filter, select: ["SubjectKey", "CampaignId", "Step", "At"], cancellationToken: cancellationToken))
+        {
+            sends.Add(SendOf(row));
+        }
+
+        return sends;
+    }
+
+    // The row keys from the first subject's to the last subject's (a row key is the subject key, "|" and the send; as "|"
+    // sorts after every character of a key, a key that begins another sorts its rows after it, so the bounds are the
+    // least and greatest of each key's own bounds, not the first and last key's).
+    private static string SubjectRows(IReadOnlyCollection<string> keys)
+    {
+        var from = keys.Select(key => key + "|").Min(StringComparer.Ordinal);
+        var to = keys.Select(key => key + "}").Max(StringComparer.Ordinal);
+        return TableClient.CreateQueryFilter($"RowKey ge {from} and RowKey lt {to}");
     }
 
     /// <summary>Deletes the day partitions older than <paramref name="keepDays"/> days before <paramref name="now"/>; returns rows deleted.</summary>
@@ -131,6 +171,9 @@ public sealed class CampaignFrequencyStore(EngagementStorage storage)
     private static string RowKey(FrequencySend send) => $"{send.SubjectKey}|{send.CampaignId}|{send.Step}";
 
     private static string DayKey(DateTimeOffset at) => DayKey(DateOnly.FromDateTime(at.UtcDateTime));
+
+    // "|" sorts after every character of a day, so a day's partitions lie between the day and the day followed by "}".
+    private static string PartitionOf(DateTimeOffset at, string subjectKey) => DayKey(at) + "|" + subjectKey[0];
 
     private static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 }

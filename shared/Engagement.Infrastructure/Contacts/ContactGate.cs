@@ -54,15 +54,17 @@ public sealed class ContactGate(ConsentStore consents, ContactStore contacts, IO
 
     /// <summary>
     /// The contact cards of a batch about to be sent and the gate for them: the cards and the ledger are read side by
-    /// side, a few subjects per query, so a batch is decided in about one round trip while earlier sends go out.
+    /// side, each as one key range from the batch's first subject to its last (a batch is planned in key order), or a
+    /// few subjects per query where the range proves sparse, so a batch is decided in about one round trip of two
+    /// requests while earlier sends go out.
     /// </summary>
     public async Task<(IReadOnlyDictionary<string, ContactCard> Cards, AudienceGate Gate)> ForBatchAsync(
         string purpose, IReadOnlyCollection<string> subjectKeys, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
         ArgumentNullException.ThrowIfNull(subjectKeys);
-        var cardsRead = contacts.CardsOfAsync(subjectKeys, cancellationToken);
-        var statusesRead = StatusesOfAsync(subjectKeys, cancellationToken);
+        var cardsRead = contacts.CardsOfAsync(subjectKeys, PartitionRange.All, cancellationToken);
+        var statusesRead = consents.StatusesOfAsync(subjectKeys, PartitionRange.All, cancellationToken);
         var cards = await cardsRead;
         var statuses = await statusesRead;
         return (cards, Gate(purpose, cards, statuses));

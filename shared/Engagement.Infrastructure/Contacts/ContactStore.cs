@@ -31,9 +31,6 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
     private const string LiftedPrefix = "lifted-";
     private const int MaxAttempts = 10;
 
-    // Subjects named in one query: the Table service allows at most 15 comparisons in a filter.
-    private const int SubjectsPerQuery = 15;
-
     /// <summary>
     /// Stores a subject's contact points and provenance (replacing what was there). With <paramref name="ifMatch"/>,
     /// writes only over that version (<c>*</c>: only over an existing contact). The provenance keeps its original
@@ -118,42 +115,6 @@ public sealed class ContactStore(EngagementStorage storage, Pseudonymizer pseudo
         }
 
         return CardOf(subjectKey, rows);
-    }
-
-    /// <summary>
-    /// What is held about each of the given subjects (those with nothing held are absent), a few subjects per query:
-    /// for jobs that work through an audience a page at a time.
-    /// </summary>
-    public async Task<IReadOnlyDictionary<string, ContactCard>> CardsOfAsync(IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(subjectKeys);
-        var groups = subjectKeys.Distinct(StringComparer.Ordinal).Chunk(SubjectsPerQuery).ToList();
-        var pages = await Task.WhenAll(groups.Select(async group =>
-        {
-            var rows = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
-            var filter = string.Join(" or ", group.Select(key => TableClient.CreateQueryFilter($"PartitionKey eq {key}")));
-            await foreach (var entity in storage.Contacts.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            {
-                if (!rows.TryGetValue(entity.PartitionKey, out var list))
-                {
-                    rows[entity.PartitionKey] = list = [];
-                }
-
-                list.Add(entity);
-            }
-
-            return rows;
-        }));
-        var cards = new Dictionary<string, ContactCard>(StringComparer.Ordinal);
-        foreach (var (key, rows) in pages.SelectMany(p => p))
-        {
-            if (CardOf(key, rows) is { } card)
-            {
-                cards[key] = card;
-            }
-        }
-
-        return cards;
     }
 
     /// <summary>

@@ -158,30 +158,25 @@ public sealed class ProfileStore(EngagementStorage storage, IOptions<IngestionOp
     }
 
     /// <summary>
-    /// The profile keys the given identities are linked to (identities without a link are left out), in a few queries
-    /// side by side instead of a read per identity: a batch of campaign recipients is looked up at once.
+    /// The profile keys the given identities are linked to (identities without a link are left out): those inside
+    /// <paramref name="dense"/> read as one key range from the first to the last (a batch of campaign recipients planned
+    /// in key order), or a few per query where the range proves sparse.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>> LinkedProfileKeysAsync(IEnumerable<IdentityKey> identities, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, string>> LinkedProfileKeysAsync(IReadOnlyCollection<IdentityKey> identities, PartitionRange? dense, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(identities);
-        // The Table service allows at most 15 comparisons in a filter: one for the row key, one per identity.
-        var groups = identities.Select(i => i.Value).Distinct(StringComparer.Ordinal).Chunk(14);
-        var found = await Task.WhenAll(groups.Select(async group =>
+        var rows = await PartitionReads.ReadAsync(
+            storage.Profiles, identities.Select(i => i.Value).ToList(), dense, TableClient.CreateQueryFilter($"RowKey eq {LinkRowKey}"), cancellationToken);
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (identity, found) in rows)
         {
-            var filter = TableClient.CreateQueryFilter($"RowKey eq {LinkRowKey}") + " and (" +
-                string.Join(" or ", group.Select(key => TableClient.CreateQueryFilter($"PartitionKey eq {key}"))) + ")";
-            var links = new List<(string Identity, string ProfileKey)>();
-            await foreach (var link in storage.Profiles.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "ProfileKey"], cancellationToken: cancellationToken))
+            if (found[0].GetString("ProfileKey") is { Length: > 0 } profileKey)
             {
-                if (link.GetString("ProfileKey") is { Length: > 0 } profileKey)
-                {
-                    links.Add((link.PartitionKey, profileKey));
-                }
+                links[identity] = profileKey;
             }
+        }
 
-            return links;
-        }));
-        return found.SelectMany(f => f).ToDictionary(l => l.Identity, l => l.ProfileKey, StringComparer.Ordinal);
+        return links;
     }
 
     private async Task<(ProfileDocument? Profile, ETag? ETag)> ReadAsync(string profileKey, CancellationToken cancellationToken)

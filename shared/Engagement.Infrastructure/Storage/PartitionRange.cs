@@ -12,6 +12,9 @@ namespace Engagement.Infrastructure.Storage;
 /// <param name="To">The key the range stops before (exclusive); null: to the last key there is.</param>
 public sealed record PartitionRange(string? From, string? To)
 {
+    /// <summary>The whole key space: given as the dense range, it reads the keys asked for as one range from the first to the last.</summary>
+    public static PartitionRange All { get; } = new(null, null);
+
     /// <summary>
     /// The whole key space in <paramref name="count"/> ranges by the first two hexadecimal digits (a power of two, 1 to
     /// 256), in key order. Pseudonymous keys are hexadecimal hashes, so each range holds about as many as the next; the
@@ -44,17 +47,22 @@ public sealed record PartitionRange(string? From, string? To)
 /// <summary>
 /// Reads every row of a set of partitions: those inside a given range with one range query from the first to the last
 /// of them (rows of partitions not asked for are dropped), the others a few partitions per query, the queries side by
-/// side. The range query is what makes a page of an audience cost one request per table, not one per person.
+/// side. The range query is what makes a page of an audience or a slice of a send cost one request per table, not one
+/// per few people; where the range turns out sparse (a page of it holds fewer of the wanted partitions than one named
+/// query would fetch) the rest of it is read by name, so a range never costs more than a page above naming.
 /// </summary>
 internal static class PartitionReads
 {
     /// <summary>Partitions named in one query when they are not read as a range.</summary>
     public const int PartitionsPerQuery = 15;
 
+    /// <summary>Rows per page of a range read.</summary>
+    public const int RangePage = 1000;
+
     /// <summary>The rows of each of <paramref name="keys"/> that has any, in storage order, keyed by partition.</summary>
     /// <param name="table">The table read.</param>
     /// <param name="keys">The partitions wanted.</param>
-    /// <param name="dense">The range in which the keys are dense enough to read as a range; null: read every key by name.</param>
+    /// <param name="dense">The range in which the keys are expected dense enough to read as a range; null: read every key by name.</param>
     /// <param name="rowFilter">An extra filter on rows (on <c>RowKey</c>, say); null: every row.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
     public static async Task<Dictionary<string, List<TableEntity>>> ReadAsync(
@@ -62,25 +70,20 @@ internal static class PartitionReads
     {
         var wanted = keys.ToHashSet(StringComparer.Ordinal);
         var inRange = dense is null ? [] : wanted.Where(dense.Contains).Order(StringComparer.Ordinal).ToList();
-        var reads = new List<Task<List<TableEntity>>>();
         // A range query costs what one named query does; below two keys it reads nothing that naming would not.
-        if (inRange.Count >= 2)
-        {
-            var range = TableClient.CreateQueryFilter($"PartitionKey ge {inRange[0]} and PartitionKey le {inRange[^1]}");
-            reads.Add(QueryAsync(table, rowFilter is null ? range : $"{range} and ({rowFilter})", cancellationToken));
-        }
-        else
+        if (inRange.Count < 2)
         {
             inRange.Clear();
         }
 
-        var named = inRange.Count == 0 ? wanted.Order(StringComparer.Ordinal) : wanted.Except(inRange, StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        foreach (var group in named.Chunk(PartitionsPerQuery))
+        var reads = new List<Task<List<TableEntity>>>();
+        if (inRange.Count > 0)
         {
-            var partitions = string.Join(" or ", group.Select(key => TableClient.CreateQueryFilter($"PartitionKey eq {key}")));
-            reads.Add(QueryAsync(table, rowFilter is null ? partitions : $"({partitions}) and ({rowFilter})", cancellationToken));
+            reads.Add(ReadRangeAsync(table, inRange, rowFilter, cancellationToken));
         }
 
+        var named = inRange.Count == 0 ? wanted.Order(StringComparer.Ordinal) : wanted.Except(inRange, StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        reads.AddRange(named.Chunk(PartitionsPerQuery).Select(group => QueryAsync(table, NamedFilter(group, rowFilter), cancellationToken)));
         var rows = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
         foreach (var row in (await Task.WhenAll(reads)).SelectMany(r => r).Where(r => wanted.Contains(r.PartitionKey)))
         {
@@ -93,6 +96,44 @@ internal static class PartitionReads
         }
 
         return rows;
+    }
+
+    // The range from the first to the last key, page by page, for as long as a page pays for itself; then the keys from
+    // where the range stopped (the partition it stopped in may be cut short, so it is read again whole) by name.
+    private static async Task<List<TableEntity>> ReadRangeAsync(TableClient table, List<string> sortedKeys, string? rowFilter, CancellationToken cancellationToken)
+    {
+        var range = TableClient.CreateQueryFilter($"PartitionKey ge {sortedKeys[0]} and PartitionKey le {sortedKeys[^1]}");
+        var wanted = sortedKeys.ToHashSet(StringComparer.Ordinal);
+        var rows = new List<TableEntity>();
+        await foreach (var page in table.QueryAsync<TableEntity>(rowFilter is null ? range : $"{range} and ({rowFilter})", maxPerPage: RangePage, cancellationToken: cancellationToken).AsPages())
+        {
+            rows.AddRange(page.Values);
+            if (page.ContinuationToken is null || page.Values.Count == 0)
+            {
+                continue;
+            }
+
+            var found = page.Values.Select(r => r.PartitionKey).Distinct(StringComparer.Ordinal).Count(wanted.Contains);
+            if (found >= PartitionsPerQuery)
+            {
+                continue;
+            }
+
+            var stoppedIn = page.Values[^1].PartitionKey;
+            rows.RemoveAll(r => r.PartitionKey == stoppedIn);
+            var rest = sortedKeys.Where(k => string.CompareOrdinal(k, stoppedIn) >= 0).ToList();
+            var named = await Task.WhenAll(rest.Chunk(PartitionsPerQuery).Select(group => QueryAsync(table, NamedFilter(group, rowFilter), cancellationToken)));
+            rows.AddRange(named.SelectMany(n => n));
+            break;
+        }
+
+        return rows;
+    }
+
+    private static string NamedFilter(IEnumerable<string> keys, string? rowFilter)
+    {
+        var partitions = string.Join(" or ", keys.Select(key => TableClient.CreateQueryFilter($"PartitionKey eq {key}")));
+        return rowFilter is null ? partitions : $"({partitions}) and ({rowFilter})";
     }
 
     private static async Task<List<TableEntity>> QueryAsync(TableClient table, string filter, CancellationToken cancellationToken)

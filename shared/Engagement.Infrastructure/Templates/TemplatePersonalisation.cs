@@ -37,13 +37,14 @@ public sealed class TemplatePersonalisation(ProfileQuery profiles, ProfileStore 
     }
 
     /// <summary>
-    /// Which of a batch's recipients have a profile to personalise from, in a few bulk reads: the others get the bare
-    /// profile without a read each (<see cref="GatherForSubjectKeyAsync(string, string, string, CampaignContext, bool, CancellationToken)"/>).
+    /// Which of a batch's recipients have a profile to personalise from, read as one key range over the batch (planned
+    /// in key order) or a few per query where that range proves sparse: the others get the bare profile without a read
+    /// each (<see cref="GatherForSubjectKeyAsync(string, string, string, CampaignContext, bool, CancellationToken)"/>).
     /// </summary>
     public async Task<IReadOnlySet<string>> WithProfilesAsync(IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subjectKeys);
-        var links = await profileStore.LinkedProfileKeysAsync(subjectKeys.Select(k => new IdentityKey(k)), cancellationToken);
+        var links = await profileStore.LinkedProfileKeysAsync(subjectKeys.Select(k => new IdentityKey(k)).ToList(), PartitionRange.All, cancellationToken);
         return links.Keys.ToHashSet(StringComparer.Ordinal);
     }
 

@@ -74,4 +74,61 @@ public sealed class CampaignFrequencyStoreTests(AzuriteFixture azurite)
         Assert.Equal(2, erased.CampaignFrequency);
         Assert.Empty(await Store.ExportAsync(subjectKey));
     }
+
+    [Fact]
+    public async Task ADaysSendsAreSpreadOverPartitionsByTheFirstCharacterOfTheSubjectKey()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var (early, late, old) = ("0" + run, "f" + run, "7" + run);
+        await Store.RecordAsync(
+        [
+            new FrequencySend(early, "c1", "main", Now.AddHours(-1)),
+            new FrequencySend(late, "c1", "main", Now.AddHours(-1)),
+            new FrequencySend(old, "c1", "main", Now.AddDays(-20)),
+        ]);
+        var table = azurite.Services.Get<Infrastructure.Storage.EngagementStorage>().CampaignFrequency;
+
+        var partitions = await table.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"CampaignId eq {"c1"} and (SubjectKey eq {early} or SubjectKey eq {late} or SubjectKey eq {old})"))
+            .Select(r => r.PartitionKey).ToListAsync();
+        var week = await Store.ReadWeekAsync(Now);
+        await Store.DeleteOlderThanAsync(Now, 14);
+
+        Assert.Equal(["20261102|7", "20261122|0", "20261122|f"], partitions.Order(StringComparer.Ordinal));
+        Assert.False(week.Allows(new FrequencyCap(1, null), early, "c2", "main", Now));
+        Assert.False(week.Allows(new FrequencyCap(1, null), late, "c2", "main", Now));
+        Assert.True(week.Allows(new FrequencyCap(1, null), old, "c2", "main", Now));
+        Assert.Empty(await Store.ExportAsync(old));
+        Assert.Single(await Store.ExportAsync(late));
+    }
+
+    [Fact]
+    public async Task ABatchWhoseKeysBeginOneAnotherStillFindsEverySend()
+    {
+        // A row key is the subject key and "|": the rows of "k" sort after those of "k0", so the range a batch reads
+        // cannot simply run from the first key's rows to the last key's.
+        var key = "a" + Guid.NewGuid().ToString("N");
+        string[] keys = [key, key + "0", key + "00", key + "1"];
+        await Store.RecordAsync(keys.Select(k => new FrequencySend(k, "c1", "main", Now.AddHours(-2))));
+
+        var history = await Store.ReadWeekOfAsync(keys, Now);
+
+        Assert.Equal(keys.Length, history.Subjects);
+        Assert.All(keys, k => Assert.False(history.Allows(new FrequencyCap(1, null), k, "c2", "main", Now)));
+    }
+
+    [Fact]
+    public async Task ASparseBatchReadsByNameOnceAPageOfItsRangeHoldsTooFewOfIt()
+    {
+        var prefix = "b" + Guid.NewGuid().ToString("N") + "-";
+        var all = Enumerable.Range(0, 1100).Select(i => prefix + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        await Store.RecordAsync(all.Select(k => new FrequencySend(k, "c1", "main", Now.AddHours(-2))));
+        string[] wanted = [all[0], all[550], all[1099]];
+        using var requests = new StorageRequests(azurite.ConnectionString);
+
+        var history = await Store.ReadWeekOfAsync(wanted, Now);
+
+        Assert.Equal(3, history.Subjects);
+        // One page of the range, then one query naming the three.
+        Assert.Equal(2, requests.FiltersOf("campaignfrequency").Count);
+    }
 }

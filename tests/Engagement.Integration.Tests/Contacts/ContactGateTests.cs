@@ -103,4 +103,43 @@ public sealed class ContactGateTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("unsubscribed", outcome.Error, StringComparison.Ordinal);
         Assert.Empty(await _services.Get<ConsentRequestStore>().ListAsync(key));
     }
+
+    [Fact]
+    public async Task ABatchInKeyOrderIsDecidedFromOneRangeReadPerTable()
+    {
+        var prefix = UniqueId.New("range") + "-";
+        var subjects = Enumerable.Range(0, 40).Select(i => prefix + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        await Task.WhenAll(subjects.Select(s => _services.Get<ContactStore>().PutAsync(
+            s, new ContactPoints(new EmailAddress(s + "@example.cz"), null), new ContactSource(ContactProvenance.Form, null, DateTimeOffset.UtcNow.AddDays(-1)))));
+        await GrantAsync(subjects[7], ContactChannel.Email, ConsentDecision.Withdrawn);
+        using var requests = new StorageRequests(azurite.ConnectionString);
+
+        var (cards, gate) = await Gate.ForBatchAsync("marketing", subjects);
+
+        Assert.Equal(subjects, cards.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(subjects.Where((_, i) => i != 7), subjects.Where(s => gate.Decide(s, ContactChannel.Email, DateTimeOffset.UtcNow).Allowed));
+        Assert.Single(requests.FiltersOf("contacts"));
+        Assert.Single(requests.FiltersOf("consents"));
+        Assert.Empty(requests.PartitionsNamedIn("contacts"));
+    }
+
+    [Fact]
+    public async Task ASparseBatchStopsReadingItsRangeAfterAPageAndNamesTheRest()
+    {
+        // 1,100 contacts, of which a batch wants the first, one in the middle and the last: the range's first page holds
+        // only two of them, so the rest are named rather than read through.
+        var prefix = UniqueId.New("sparse") + "-";
+        var all = Enumerable.Range(0, 1100).Select(i => prefix + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (s, token) => await _services.Get<ContactStore>().PutAsync(
+            s, new ContactPoints(new EmailAddress(s + "@example.cz"), null), new ContactSource(ContactProvenance.Form, null, DateTimeOffset.UtcNow.AddDays(-1)), cancellationToken: token));
+        string[] wanted = [all[0], all[550], all[1099]];
+        using var requests = new StorageRequests(azurite.ConnectionString);
+
+        var (cards, _) = await Gate.ForBatchAsync("marketing", wanted);
+
+        Assert.Equal(wanted, cards.Keys.Order(StringComparer.Ordinal));
+        Assert.All(wanted, s => Assert.Equal(s + "@example.cz", cards[s].Email!.Value.Value));
+        Assert.Equal(2, requests.FiltersOf("contacts").Count);
+        Assert.Equal([all[1099]], requests.PartitionsNamedIn("contacts"));
+    }
 }

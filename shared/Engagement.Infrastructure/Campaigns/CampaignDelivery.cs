@@ -105,8 +105,8 @@ public sealed partial class CampaignDelivery(
     private const int MarkBatch = 100;
 
     // A mark waits this long for others to share its transaction (unless the batch is ending): the window in which a
-    // crash could send a message again under the same Message-ID stays this narrow, and marking costs a few
-    // transactions per hundred messages instead of one per handful.
+    // crash could send a message again under the same Message-ID stays this narrow, and marking costs a transaction per
+    // ledger partition (a campaign has 16) per hundred messages instead of one per handful.
     private static readonly TimeSpan MarkLinger = TimeSpan.FromMilliseconds(50);
 
     // Frequency records wait for a transaction's worth, or this long, before they are written.

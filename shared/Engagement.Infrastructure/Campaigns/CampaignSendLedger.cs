@@ -54,10 +54,15 @@ public sealed record SendCounts(string Step, string Variant, int Claimed, int Se
 
 /// <summary>
 /// The record that makes every recipient × step of a campaign go out once. A sender claims a batch of sends (one
-/// entity-group transaction per 100, the campaign being the partition) before it hands them to the relay and marks
-/// them sent after; a second sender, or the same one after a redelivery, finds the claims and skips them. A claim older
-/// than its lease belongs to a sender that stopped midway and is taken over, and the message goes out again under the
-/// same Message-ID. Table <c>campaignsends</c>: PartitionKey = campaign id, RowKey = step "|" subject key.
+/// entity-group transaction per 100 of a partition) before it hands them to the relay and marks them sent after; a
+/// second sender, or the same one after a redelivery, finds the claims and skips them. A claim older than its lease
+/// belongs to a sender that stopped midway and is taken over, and the message goes out again under the same Message-ID.
+/// Table <c>campaignsends</c>: PartitionKey = campaign id "|" the first character of the subject key, RowKey = step "|"
+/// subject key; every row also holds its <c>CampaignId</c>. Subject keys are hexadecimal pseudonyms, so a campaign
+/// spreads over 16 partitions, each holding a run of consecutive keys: one partition's throughput (and, on Azurite, its
+/// cost per insert, which grows with the rows it holds) no longer caps a campaign. A campaign is read with one range
+/// query over its partitions, which campaign ids (letters, digits, '-' and '_', all below '|') keep apart from every
+/// other campaign's, even one whose id begins with this one's.
 /// </summary>
 public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider clock)
 {
@@ -65,32 +70,34 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
 
     /// <summary>
     /// Claims the sends of a batch that nobody has sent, failed, excluded or (within <paramref name="lease"/>) claimed;
-    /// returns those this caller must now send. A claim <paramref name="claimant"/> itself left behind (it stopped
-    /// midway and runs again) is taken back at once.
+    /// returns those this caller must now send, in the order of <paramref name="sends"/>. A claim
+    /// <paramref name="claimant"/> itself left behind (it stopped midway and runs again) is taken back at once.
     /// </summary>
     public async Task<IReadOnlyList<SendClaim>> ClaimAsync(string campaignId, string step, IReadOnlyList<PlannedSend> sends, TimeSpan lease, string? claimant = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
+        RequireCampaignId(campaignId);
         if (!Core.Campaigns.CampaignMessageId.IsPart(step))
         {
             throw new ArgumentException($"The step '{step}' may hold letters, digits, '-' and '_' only.", nameof(step));
         }
 
         ArgumentNullException.ThrowIfNull(sends);
-        var claims = new List<SendClaim>();
-        foreach (var chunk in sends.DistinctBy(s => s.SubjectKey).Chunk(TransactionSize))
+        var distinct = sends.DistinctBy(s => s.SubjectKey).ToList();
+        var held = await ByPartitionAsync(campaignId, distinct, s => s.SubjectKey, async chunk =>
         {
             var now = clock.GetUtcNow();
-            claims.AddRange(await TryClaimAllAsync(campaignId, step, chunk, now, claimant, cancellationToken)
-                ? chunk.Select(s => new SendClaim(s, Resend: false, now))
-                // Some of the batch were claimed before (a redelivery, another sender): decide on what is stored.
-                : await ClaimAgainstStoredAsync(campaignId, step, chunk, lease, claimant, cancellationToken));
-        }
+            return await TryClaimAllAsync(campaignId, step, chunk, now, claimant, cancellationToken)
+                ? chunk.Select(s => new SendClaim(s, Resend: false, now)).ToList()
+                // Some of the chunk were claimed before (a redelivery, another sender): decide on what is stored.
+                : await ClaimAgainstStoredAsync(campaignId, step, chunk, lease, claimant, cancellationToken);
+        });
 
-        return claims;
+        // Partitions answer in their own time: the claims go back in the batch's order, which the sender keeps.
+        var byKey = held.ToDictionary(c => c.Send.SubjectKey, StringComparer.Ordinal);
+        return distinct.Where(s => byKey.ContainsKey(s.SubjectKey)).Select(s => byKey[s.SubjectKey]).ToList();
     }
 
-    // Claims every send in one transaction; false, and nothing claimed, when any of them is claimed already.
+    // Claims every send (all of one partition) in one transaction; false, and nothing claimed, when any of them is claimed already.
     private async Task<bool> TryClaimAllAsync(string campaignId, string step, IEnumerable<PlannedSend> sends, DateTimeOffset now, string? claimant, CancellationToken cancellationToken)
     {
         try
@@ -109,7 +116,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
     // stopped sender left behind are taken over each under its own ETag. Whatever changed meanwhile is decided one by one.
     private async Task<List<SendClaim>> ClaimAgainstStoredAsync(string campaignId, string step, PlannedSend[] sends, TimeSpan lease, string? claimant, CancellationToken cancellationToken)
     {
-        var stored = await Task.WhenAll(sends.Select(s => storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, s.SubjectKey), cancellationToken: cancellationToken)));
+        var stored = await Task.WhenAll(sends.Select(s => GetAsync(campaignId, step, s.SubjectKey, cancellationToken)));
         var now = clock.GetUtcNow();
         var claims = new List<SendClaim>();
         var fresh = sends.Where((_, i) => !stored[i].HasValue).ToList();
@@ -146,14 +153,13 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
     /// Gives a claim back (a passing fault: the relay did not take the message), so the next attempt claims it afresh
     /// rather than waiting out the lease.
     /// </summary>
-    public async Task ReleaseAsync(string campaignId, string step, IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default)
-    {
-        foreach (var chunk in subjectKeys.Distinct(StringComparer.Ordinal).Chunk(TransactionSize))
+    public Task ReleaseAsync(string campaignId, string step, IEnumerable<string> subjectKeys, CancellationToken cancellationToken = default) =>
+        ByPartitionAsync(campaignId, subjectKeys.Distinct(StringComparer.Ordinal), k => k, async chunk =>
         {
             var rows = new List<TableEntity>();
             foreach (var key in chunk)
             {
-                var row = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, key), cancellationToken: cancellationToken);
+                var row = await GetAsync(campaignId, step, key, cancellationToken);
                 if (row.HasValue && StatusOf(row.Value!) == SendStatus.Claimed)
                 {
                     rows.Add(row.Value!);
@@ -171,14 +177,14 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
                     // Confirmed or taken over meanwhile: it is no longer ours to give back.
                 }
             }
-        }
-    }
+        });
 
     /// <summary>Records who was left out of a step and why; a recipient already recorded keeps the first record.</summary>
-    public async Task RecordExclusionsAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string Reason)> exclusions, CancellationToken cancellationToken = default)
+    public Task RecordExclusionsAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string Reason)> exclusions, CancellationToken cancellationToken = default)
     {
+        RequireCampaignId(campaignId);
         ArgumentNullException.ThrowIfNull(exclusions);
-        foreach (var chunk in exclusions.DistinctBy(e => e.SubjectKey).Chunk(TransactionSize))
+        return ByPartitionAsync(campaignId, exclusions.DistinctBy(e => e.SubjectKey), e => e.SubjectKey, async chunk =>
         {
             var now = clock.GetUtcNow();
             var rows = chunk.Select(e => Row(campaignId, step, new PlannedSend(e.SubjectKey, string.Empty, string.Empty), SendStatus.Excluded, now, e.Reason)).ToList();
@@ -193,15 +199,14 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
                     await TryAddAsync(row, cancellationToken);
                 }
             }
-        }
+        });
     }
 
     /// <summary>Counts per step and variant, with exclusions by reason.</summary>
     public async Task<IReadOnlyList<SendCounts>> CountsAsync(string campaignId, CancellationToken cancellationToken = default)
     {
         var counts = new Dictionary<(string Step, string Variant), (int Claimed, int Sent, int Failed, Dictionary<string, int> Excluded)>();
-        await foreach (var row in storage.CampaignSends.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}"), select: ["Step", "Variant", "Status", "Detail"], cancellationToken: cancellationToken))
+        await foreach (var row in storage.CampaignSends.QueryAsync<TableEntity>(CampaignFilter(campaignId), select: ["Step", "Variant", "Status", "Detail"], cancellationToken: cancellationToken))
         {
             var key = (row.GetString("Step") ?? string.Empty, row.GetString("Variant") ?? string.Empty);
             var entry = counts.TryGetValue(key, out var found) ? found : (Claimed: 0, Sent: 0, Failed: 0, Excluded: new Dictionary<string, int>(StringComparer.Ordinal));
@@ -231,12 +236,15 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             .ToList();
     }
 
-    /// <summary>Every record of a step (or of all steps when <paramref name="step"/> is null), streamed.</summary>
+    /// <summary>
+    /// Every record of a step (or of all steps when <paramref name="step"/> is null), streamed partition by partition:
+    /// in subject key order within a step, but with the steps of a partition together when all steps are read.
+    /// </summary>
     public async IAsyncEnumerable<SendRecord> ReadAsync(string campaignId, string? step = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = step is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and RowKey gt {step + "|"} and RowKey lt {step + "}"}");
+            ? CampaignFilter(campaignId)
+            : $"{CampaignFilter(campaignId)} and {TableClient.CreateQueryFilter($"RowKey gt {step + "|"} and RowKey lt {step + "}"}")}";
         await foreach (var row in storage.CampaignSends.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return RecordOf(row);
@@ -246,7 +254,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
     /// <summary>The record of one recipient × step, or null.</summary>
     public async Task<SendRecord?> FindAsync(string campaignId, string step, string subjectKey, CancellationToken cancellationToken = default)
     {
-        var row = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, subjectKey), cancellationToken: cancellationToken);
+        var row = await GetAsync(campaignId, step, subjectKey, cancellationToken);
         return row.HasValue ? RecordOf(row.Value!) : null;
     }
 
@@ -286,7 +294,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
                 continue;
             }
 
-            var stored = await storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(campaignId, RowKey(step, send.SubjectKey), cancellationToken: cancellationToken);
+            var stored = await GetAsync(campaignId, step, send.SubjectKey, cancellationToken);
             if (stored.HasValue && await TakeOverAsync(campaignId, step, send, stored.Value!, now, lease, claimant, cancellationToken) is { } claim)
             {
                 claims.Add(claim);
@@ -324,16 +332,23 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         }
     }
 
-    private async Task MarkAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string? Detail)> sends, SendStatus status, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in sends.DistinctBy(s => s.SubjectKey).Chunk(TransactionSize))
+    private Task MarkAsync(string campaignId, string step, IEnumerable<(string SubjectKey, string? Detail)> sends, SendStatus status, CancellationToken cancellationToken) =>
+        ByPartitionAsync(campaignId, sends.DistinctBy(s => s.SubjectKey), s => s.SubjectKey, async chunk =>
         {
             var now = clock.GetUtcNow();
             // A merge keeps the variant and Message-ID the claim wrote.
             var actions = chunk.Select(s =>
             {
-                // Step and subject travel along so that even a row erased meanwhile and written again here is found by an erasure.
-                var row = new TableEntity(campaignId, RowKey(step, s.SubjectKey)) { ["Step"] = step, ["SubjectKey"] = s.SubjectKey, ["Status"] = status.ToString(), ["At"] = now };
+                // Campaign, step and subject travel along so that even a row erased meanwhile and written again here
+                // is found by an erasure and read back whole.
+                var row = new TableEntity(PartitionKey(campaignId, s.SubjectKey), RowKey(step, s.SubjectKey))
+                {
+                    ["CampaignId"] = campaignId,
+                    ["Step"] = step,
+                    ["SubjectKey"] = s.SubjectKey,
+                    ["Status"] = status.ToString(),
+                    ["At"] = now,
+                };
                 if (s.Detail is not null)
                 {
                     row["Detail"] = s.Detail;
@@ -342,10 +357,12 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
                 return new TableTransactionAction(TableTransactionActionType.UpsertMerge, row);
             });
             await storage.CampaignSends.SubmitTransactionAsync(actions, cancellationToken);
-        }
-    }
+        });
 
     private Task<bool> TryAddAsync(TableEntity row, CancellationToken cancellationToken) => TableRows.TryAddAsync(storage.CampaignSends, row, cancellationToken);
+
+    private Task<NullableResponse<TableEntity>> GetAsync(string campaignId, string step, string subjectKey, CancellationToken cancellationToken) =>
+        storage.CampaignSends.GetEntityIfExistsAsync<TableEntity>(PartitionKey(campaignId, subjectKey), RowKey(step, subjectKey), cancellationToken: cancellationToken);
 
     private AsyncPageable<TableEntity> OfSubjectAsync(string subjectKey, IEnumerable<string>? select, CancellationToken cancellationToken)
     {
@@ -353,10 +370,57 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         return storage.CampaignSends.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"SubjectKey eq {subjectKey}"), select: select, cancellationToken: cancellationToken);
     }
 
+    // The items grouped by partition, at most a transaction's worth to a chunk: the chunks of one partition go one after
+    // another, the partitions side by side (each is served on its own, so a big batch is not held to one's pace).
+    private static async Task<List<TResult>> ByPartitionAsync<T, TResult>(string campaignId, IEnumerable<T> items, Func<T, string> subjectKeyOf, Func<T[], Task<List<TResult>>> perChunk)
+    {
+        var partitions = await Task.WhenAll(items.GroupBy(i => PartitionKey(campaignId, subjectKeyOf(i)), StringComparer.Ordinal).Select(async partition =>
+        {
+            var results = new List<TResult>();
+            foreach (var chunk in partition.Chunk(TransactionSize))
+            {
+                results.AddRange(await perChunk(chunk));
+            }
+
+            return results;
+        }));
+        return partitions.SelectMany(p => p).ToList();
+    }
+
+    private static async Task ByPartitionAsync<T>(string campaignId, IEnumerable<T> items, Func<T, string> subjectKeyOf, Func<T[], Task> perChunk) =>
+        await ByPartitionAsync<T, bool>(campaignId, items, subjectKeyOf, async chunk =>
+        {
+            await perChunk(chunk);
+            return [];
+        });
+
+    // A campaign id is part of every Message-ID and of the partition keys: kept to the characters that sort below '|', no
+    // campaign's partitions fall within another's range.
+    private static void RequireCampaignId(string campaignId)
+    {
+        if (!Core.Campaigns.CampaignMessageId.IsPart(campaignId))
+        {
+            throw new ArgumentException($"The campaign id '{campaignId}' may hold letters, digits, '-' and '_' only.", nameof(campaignId));
+        }
+    }
+
+    // Subject keys are hexadecimal pseudonyms: the first character spreads a campaign over 16 partitions of consecutive keys.
+    private static string PartitionKey(string campaignId, string subjectKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subjectKey);
+        return $"{campaignId}|{subjectKey[0]}";
+    }
+
+    // Every partition of the campaign and of no other: "{id}|" up to "{id}}" ('}' follows '|'), which a campaign id that
+    // merely begins with this one ("c1x" for "c1") sorts before, since its next character is below '|'.
+    private static string CampaignFilter(string campaignId) =>
+        TableClient.CreateQueryFilter($"PartitionKey ge {campaignId + "|"} and PartitionKey lt {campaignId + "}"}");
+
     private static TableEntity Row(string campaignId, string step, PlannedSend send, SendStatus status, DateTimeOffset at, string? detail)
     {
-        var row = new TableEntity(campaignId, RowKey(step, send.SubjectKey))
+        var row = new TableEntity(PartitionKey(campaignId, send.SubjectKey), RowKey(step, send.SubjectKey))
         {
+            ["CampaignId"] = campaignId,
             ["Step"] = step,
             ["SubjectKey"] = send.SubjectKey,
             ["Variant"] = send.Variant,
@@ -388,7 +452,7 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
     private static SendStatus StatusOf(TableEntity row) => Enum.TryParse<SendStatus>(row.GetString("Status"), out var status) ? status : SendStatus.Claimed;
 
     private static SendRecord RecordOf(TableEntity row) => new(
-        row.PartitionKey,
+        row.GetString("CampaignId") ?? row.PartitionKey.Split('|')[0],
         row.GetString("Step") ?? string.Empty,
         row.GetString("SubjectKey") ?? string.Empty,
         row.GetString("Variant") ?? string.Empty,

@@ -1,5 +1,7 @@
+using Azure.Data.Tables;
 using Engagement.Core.Identity;
 using Engagement.Infrastructure.Campaigns;
+using Engagement.Infrastructure.Storage;
 using Engagement.Infrastructure.Subjects;
 using Engagement.Integration.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -165,5 +167,116 @@ public sealed class CampaignSendLedgerTests(AzuriteFixture azurite)
         Assert.Equal([SendStatus.Sent, SendStatus.Excluded], export!.CampaignSends.Select(s => s.Status).Order());
         Assert.Equal(2, erased.CampaignSends);
         Assert.Empty(await ledger.ExportAsync(subjectKey));
+    }
+
+    // Subject keys as pseudonyms look: lowercase hexadecimal, here one starting with each digit, unique to the test.
+    private static List<string> KeysOverEveryPartition() =>
+        "0123456789abcdef".Select(first => first + Guid.NewGuid().ToString("N")[1..]).ToList();
+
+    private static async Task<List<TableEntity>> StoredRowsAsync(EngagementServices services, string campaign) =>
+        await services.Get<EngagementStorage>().CampaignSends.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"CampaignId eq {campaign}")).ToListAsync();
+
+    [Fact]
+    public async Task ACampaignSpreadsOverAPartitionPerFirstKeyDigitAndIsStillReadCountedFoundExportedAndErasedWhole()
+    {
+        var (ledger, _, services) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        var keys = KeysOverEveryPartition();
+        await ledger.ClaimAsync(campaign, "main", keys.Select(k => new PlannedSend(k, "A", "m" + k)).ToList(), Lease);
+        await ledger.MarkSentAsync(campaign, "main", keys.Take(8));
+        await ledger.RecordExclusionsAsync(campaign, "audience", [(keys[0], "noConsent"), (keys[15], "suppressed:Bounced")]);
+
+        var stored = await StoredRowsAsync(services, campaign);
+        var counts = await ledger.CountsAsync(campaign);
+        var mainStep = await ledger.ReadAsync(campaign, "main").ToListAsync();
+        var everyStep = await ledger.ReadAsync(campaign).ToListAsync();
+        var found = await Task.WhenAll(keys.Select(k => ledger.FindAsync(campaign, "main", k)));
+        var exported = await ledger.ExportAsync(keys[15]);
+
+        Assert.Equal(18, stored.Count);
+        Assert.All(stored, r => Assert.Equal($"{campaign}|{r.GetString("SubjectKey")![0]}", r.PartitionKey));
+        Assert.Equal(16, stored.Select(r => r.PartitionKey).Distinct().Count());
+        Assert.Equal((8, 8), (counts.Single(c => c.Step == "main").Sent, counts.Single(c => c.Step == "main").Claimed));
+        Assert.Equal(2, counts.Single(c => c.Step == "audience").Excluded.Values.Sum());
+        Assert.Equal(keys, mainStep.Select(r => r.SubjectKey).Order(StringComparer.Ordinal));
+        Assert.Equal(18, everyStep.Count);
+        Assert.All(everyStep, r => Assert.Equal(campaign, r.CampaignId));
+        Assert.All(found, r => Assert.Equal(campaign, r!.CampaignId));
+        Assert.Equal([SendStatus.Claimed, SendStatus.Excluded], exported.Select(r => r.Status).Order());
+        Assert.All(exported, r => Assert.Equal(campaign, r.CampaignId));
+
+        Assert.Equal(2, await ledger.EraseAsync(keys[15]));
+        Assert.Null(await ledger.FindAsync(campaign, "main", keys[15]));
+        Assert.Equal(1, (await ledger.CountsAsync(campaign)).Single(c => c.Step == "audience").Excluded.Values.Sum());
+    }
+
+    [Fact]
+    public async Task AMarkThatWritesAnErasedSendAgainStillNamesItsCampaign()
+    {
+        var (ledger, _, services) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        var key = KeysOverEveryPartition()[10];
+        await ledger.ClaimAsync(campaign, "main", [new PlannedSend(key, "A", "m1")], Lease);
+        await ledger.EraseAsync(key);
+
+        // The relay's answer arrives after the erasure: the merge writes a row of its own.
+        await ledger.MarkSentAsync(campaign, "main", [key]);
+
+        var row = Assert.Single(await StoredRowsAsync(services, campaign));
+        Assert.Equal($"{campaign}|{key[0]}", row.PartitionKey);
+        Assert.Equal(campaign, (await ledger.FindAsync(campaign, "main", key))!.CampaignId);
+        Assert.Equal(campaign, Assert.Single(await ledger.ReadAsync(campaign, "main").ToListAsync()).CampaignId);
+        Assert.Equal(1, await ledger.EraseAsync(key));
+    }
+
+    [Fact]
+    public async Task CampaignsWhoseIdsBeginAlikeNeverSeeEachOthersSends()
+    {
+        var (ledger, _, _) = await StartAsync();
+        var campaign = UniqueId.New("c1");
+        // Ids that begin with the other's: a letter, a digit, '-' and '_' next.
+        var alike = new[] { campaign + "x", campaign + "0", campaign + "-", campaign + "_" };
+        var keys = KeysOverEveryPartition();
+        await ledger.ClaimAsync(campaign, "main", keys.Take(4).Select(k => new PlannedSend(k, "A", "m" + k)).ToList(), Lease);
+        foreach (var other in alike)
+        {
+            await ledger.ClaimAsync(other, "main", keys.Select(k => new PlannedSend(k, "B", "m" + k)).ToList(), Lease);
+            await ledger.RecordExclusionsAsync(other, "audience", [(keys[0], "noConsent")]);
+        }
+
+        var counts = Assert.Single(await ledger.CountsAsync(campaign));
+        var records = await ledger.ReadAsync(campaign).ToListAsync();
+        var stepRecords = await ledger.ReadAsync(campaign, "main").ToListAsync();
+        var otherCounts = await Task.WhenAll(alike.Select(o => ledger.CountsAsync(o)));
+        var otherRecords = await Task.WhenAll(alike.Select(o => ledger.ReadAsync(o).ToListAsync().AsTask()));
+
+        Assert.Equal(("A", 4), (counts.Variant, counts.Claimed));
+        Assert.Equal(4, records.Count);
+        Assert.All(records, r => Assert.Equal((campaign, "A"), (r.CampaignId, r.Variant)));
+        Assert.Equal(4, stepRecords.Count);
+        Assert.All(otherCounts, c => Assert.Equal((16, 1), (c.Single(s => s.Step == "main").Claimed, c.Single(s => s.Step == "audience").Excluded["noConsent"])));
+        Assert.All(otherRecords.Zip(alike), o => Assert.All(o.First, r => Assert.Equal((o.Second, 17), (r.CampaignId, o.First.Count))));
+    }
+
+    [Fact]
+    public async Task ABatchOverManyPartitionsPartlyHeldByAnotherSenderClaimsExactlyTheRestInTheBatchsOrder()
+    {
+        var (ledger, _, _) = await StartAsync();
+        var campaign = UniqueId.New("camp");
+        // 16 partitions, 15 recipients in each but the 'f' one, out of key order; every third is being sent by another sender.
+        var batch = Enumerable.Range(0, 15 * 15)
+            .Select(i => new PlannedSend($"{"0123456789abcde"[(i * 7) % 15]}{i:D3}{Guid.NewGuid():N}", "A", $"m{i}"))
+            .Append(new PlannedSend("f" + Guid.NewGuid().ToString("N"), "A", "mf"))
+            .ToList();
+        var heldElsewhere = batch.Where((_, i) => i % 3 == 0).ToList();
+        await ledger.ClaimAsync(campaign, "main", heldElsewhere, Lease, claimant: "campaign-1/send-main-1-1");
+
+        var claims = await ledger.ClaimAsync(campaign, "main", batch, Lease, claimant: "campaign-1/send-main-1-2");
+        var again = await ledger.ClaimAsync(campaign, "main", batch, Lease, claimant: "campaign-1/send-main-1-3");
+
+        Assert.Equal(batch.Except(heldElsewhere).Select(s => s.SubjectKey), claims.Select(c => c.Send.SubjectKey));
+        Assert.All(claims, c => Assert.False(c.Resend));
+        Assert.Empty(again);
+        Assert.Equal(batch.Count, Assert.Single(await ledger.CountsAsync(campaign)).Claimed);
     }
 }

@@ -112,8 +112,9 @@ public sealed partial class CampaignDelivery(
     // Frequency records wait for a transaction's worth, or this long, before they are written.
     private static readonly TimeSpan FrequencyRecordDelay = TimeSpan.FromSeconds(1);
 
-    // Recipients claimed and checked together: one ledger transaction; the first slice is smaller so sending starts sooner.
-    private const int SliceSize = 100;
+    // Recipients claimed and checked together: their reads are one range query per table whatever their number (up to a
+    // page), their claims a transaction per hundred; the first slice is small so that sending starts sooner.
+    private const int SliceSize = 250;
     private const int FirstSliceSize = 8;
 
     // Checked slices rendering ahead of the connections at once.
@@ -369,12 +370,13 @@ public sealed partial class CampaignDelivery(
         }
     }
 
-    // Slices double from a small first one up to a transaction's worth: each is claimed and checked while the one before
-    // it, half its size, goes out, so the connections start early and never wait for a check.
+    // Slices grow fourfold from a small first one (8, 32, 128, then 250 at a time): each is claimed and checked while the
+    // one before it goes out, so the connections start early and never wait for a check, and a batch of 500 costs five
+    // rounds of reads instead of one per hundred.
     private static IEnumerable<DeliveryRecipient[]> Slices(IReadOnlyList<DeliveryRecipient> recipients)
     {
         var size = FirstSliceSize;
-        for (var at = 0; at < recipients.Count; at += size, size = Math.Min(size * 2, SliceSize))
+        for (var at = 0; at < recipients.Count; at += size, size = Math.Min(size * 4, SliceSize))
         {
             yield return recipients.Skip(at).Take(size).ToArray();
         }

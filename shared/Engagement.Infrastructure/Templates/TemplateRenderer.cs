@@ -56,9 +56,7 @@ public static class TemplateRenderer
         {
             try
             {
-                var context = new CampaignTemplateContext(encodeHtml: part == TemplatePart.Html);
-                context.PushGlobal(model);
-                rendered[part] = template.Parts[part].Render(context);
+                rendered[part] = template.Parts[part].Render(CampaignTemplateContext.ForThisThread(part == TemplatePart.Html, model));
             }
             catch (ScriptRuntimeException ex)
             {
@@ -97,6 +95,15 @@ public static class TemplateRenderer
 
     private sealed class CampaignTemplateContext : LiquidTemplateContext
     {
+        // Building a context (its builtin functions are imported by reflection) costs several times what rendering a
+        // part does, so each thread keeps one of each kind and resets it for every render. A render runs to its end
+        // on one thread without yielding, so no two renders share a context at once.
+        [ThreadStatic]
+        private static CampaignTemplateContext? t_html;
+
+        [ThreadStatic]
+        private static CampaignTemplateContext? t_plain;
+
         private readonly bool _encodeHtml;
 
         public CampaignTemplateContext(bool encodeHtml)
@@ -110,6 +117,21 @@ public static class TemplateRenderer
             PushCulture(CultureInfo.InvariantCulture);
             MemberRenamer = member => member.Name;
             BuiltinObject.Import("raw", new Func<object?, object?>(value => encodeHtml ? new RawHtml(ObjectToString(value) ?? string.Empty) : value));
+            // Nothing a template assigns may outlive its render: the builtins take no new names.
+            BuiltinObject.IsReadOnly = true;
+        }
+
+        /// <summary>
+        /// This thread's context of the kind, reset (output, globals, cultures and anything a previous render left,
+        /// even one that failed midway) and holding only <paramref name="model"/>: one person's data never reaches another's message.
+        /// </summary>
+        public static CampaignTemplateContext ForThisThread(bool encodeHtml, ScriptObject model)
+        {
+            var context = encodeHtml ? t_html ??= new CampaignTemplateContext(true) : t_plain ??= new CampaignTemplateContext(false);
+            context.Reset();
+            context.PushCulture(CultureInfo.InvariantCulture);
+            context.PushGlobal(model);
+            return context;
         }
 
         public override TemplateContext Write(SourceSpan span, object? textAsObject)

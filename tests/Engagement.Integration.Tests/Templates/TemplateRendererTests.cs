@@ -117,6 +117,40 @@ public sealed class TemplateRendererTests
         Assert.Equal((null, null), (product!.Url, product.Image));
     }
 
+    [Fact]
+    public void NothingOnePersonsRenderLeavesBehindReachesTheNextPersonsMessage()
+    {
+        // Rendering contexts are reused: what a template assigns, captures or counts for one person, and what a render
+        // that failed midway left, must be gone for the next one.
+        var template = TemplateRenderer.Parse(new CampaignTemplate(
+            "t", "{{ seen }}{% assign seen = profile.firstName %}",
+            "{{ kept }}{% capture kept %}{{ profile.firstName }}{% endcapture %}",
+            "{{ profile.traits.points | round: 1 }}<p>{% increment visits %}{{ seen }}</p>{% assign seen = profile.firstName %}",
+            "{{ seen }}{% for i in (1..3) %}{{ i }}{% endfor %}"));
+
+        var first = TemplateRenderer.Render(template, Data(traits: new() { ["firstName"] = "Anna", ["points"] = 3 }));
+        var failed = TemplateRenderer.Render(template, Data(traits: new() { ["firstName"] = "Eva", ["points"] = "many" }));
+        var second = TemplateRenderer.Render(template, Data(traits: new() { ["firstName"] = "Petr", ["points"] = 5 }));
+
+        // Within one person's message the parts share that person's variables; across people nothing is shared.
+        Assert.NotNull(failed.Failure);
+        Assert.Equal(("", "", "3<p>Anna</p>", "Anna123"), (first.Message!.Subject, first.Message.Preheader, first.Message.Html, first.Message.Text));
+        Assert.Equal(("", "", "5<p>Petr</p>", "Petr123"), (second.Message!.Subject, second.Message.Preheader, second.Message.Html, second.Message.Text));
+    }
+
+    [Fact]
+    public void RendersSideBySideKeepEachPersonsOwnData()
+    {
+        var template = TemplateRenderer.Parse(new CampaignTemplate("t", "Hi {{ profile.firstName }}", string.Empty, "<p>{{ profile.firstName }}</p>", "{{ profile.firstName }}"));
+        var names = Enumerable.Range(0, 400).Select(i => "Name" + i).ToList();
+
+        var rendered = new System.Collections.Concurrent.ConcurrentDictionary<string, RenderedMessage>();
+        Parallel.ForEach(names, new ParallelOptions { MaxDegreeOfParallelism = 8 }, name =>
+            rendered[name] = TemplateRenderer.Render(template, Data(traits: new() { ["firstName"] = name })).Message!);
+
+        Assert.All(names, name => Assert.Equal(("Hi " + name, "<p>" + name + "</p>", name), (rendered[name].Subject, rendered[name].Html, rendered[name].Text)));
+    }
+
     private static RenderedMessage Rendered(CampaignTemplate template, TemplateData data) => TemplateRenderer.Render(template, data).Message!;
 
     private static TemplateData Data(Dictionary<string, object>? traits = null, OfferInsight? offer = null, IReadOnlyList<ProductLine>? products = null)

@@ -272,7 +272,9 @@ public sealed partial class CampaignDelivery(
         var batch = run.Batch;
         var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var rendered = Channel.CreateBounded<Outgoing>(relay.Connections * 8);
+        // Room for a slice's worth: a renderer rarely waits for a connection (each wait is a thread switched out and
+        // in), while the slices rendering ahead still bound what is held.
+        var rendered = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(SliceSize) { SingleReader = false, SingleWriter = false });
         var marks = Channel.CreateUnbounded<Mark>();
         var ending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var marker = MarkAsync(run, marks.Reader, ending.Task);

@@ -35,14 +35,26 @@ public sealed class CampaignFrequencyStore(EngagementStorage storage)
             .Where(s => !string.IsNullOrEmpty(s.SubjectKey))
             .GroupBy(s => PartitionOf(s.At, s.SubjectKey))
             .SelectMany(partition => partition.DistinctBy(s => RowKey(s)).Chunk(TransactionSize).Select(chunk => (partition.Key, chunk)));
-        await Task.WhenAll(transactions.Select(t => storage.CampaignFrequency.SubmitTransactionAsync(
-            t.chunk.Select(s => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(t.Key, RowKey(s))
+        await Task.WhenAll(transactions.Select(async t =>
+        {
+            var rows = t.chunk.Select(s => new TableEntity(t.Key, RowKey(s))
             {
                 ["SubjectKey"] = s.SubjectKey,
                 ["CampaignId"] = s.CampaignId,
                 ["Step"] = s.Step,
                 ["At"] = s.At,
-            })), cancellationToken)));
+            }).ToList();
+            try
+            {
+                // A send is recorded once, so its row is new: added without first asking whether it exists.
+                await storage.CampaignFrequency.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                // Recorded before (a send retried after its sender stopped): the same row again, counted once.
+                await storage.CampaignFrequency.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken);
+            }
+        }));
     }
 
     /// <summary>Every send of the last week (as of <paramref name="now"/>), in one scan of the day partitions it touches.</summary>

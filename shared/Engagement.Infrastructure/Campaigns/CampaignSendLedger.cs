@@ -354,9 +354,18 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
                     row["Detail"] = s.Detail;
                 }
 
-                return new TableTransactionAction(TableTransactionActionType.UpsertMerge, row);
-            });
-            await storage.CampaignSends.SubmitTransactionAsync(actions, cancellationToken);
+                return row;
+            }).ToList();
+            try
+            {
+                // The claims are there: a plain merge finds each row without first asking whether it exists.
+                await storage.CampaignSends.SubmitTransactionAsync(actions.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r, ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // A row erased since it was claimed is written again, so that the send is on record.
+                await storage.CampaignSends.SubmitTransactionAsync(actions.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r)), cancellationToken);
+            }
         });
 
     private Task<bool> TryAddAsync(TableEntity row, CancellationToken cancellationToken) => TableRows.TryAddAsync(storage.CampaignSends, row, cancellationToken);

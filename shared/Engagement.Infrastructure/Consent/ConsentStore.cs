@@ -25,7 +25,9 @@ public sealed record ConsentLedgerView(IReadOnlyList<ConsentRecord> History, IRe
 /// </summary>
 public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
 {
-    private const int MaxAttempts = 10;
+    // Every lost race is another writer's record landing, so the ledger always moves on; one writer among many may
+    // lose several in a row, and gives up only after far more races than writers would ever run at once.
+    private const int MaxAttempts = 100;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     /// <summary>Appends a decision. A repeated <paramref name="requestId"/> (a client retrying) returns the stored record.</summary>
@@ -48,7 +50,9 @@ public sealed class ConsentStore(EngagementStorage storage, TimeProvider clock)
             }
             catch (RequestFailedException ex) when (ex.Status == 409 && attempt < MaxAttempts)
             {
-                // Another record took this sequence number: append after it.
+                // Another record took this sequence number: append after it, after a moment that grows with the
+                // races lost and differs between writers, so those still racing do not meet again in step.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 * Math.Min(attempt, 10) + 1)), cancellationToken);
             }
         }
     }

@@ -30,13 +30,7 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
         var campaign = UniqueId.New("c");
         var template = await TemplateAsync(services);
-        var recipients = new List<DeliveryRecipient>();
-        for (var i = 0; i < 3; i++)
-        {
-            var subject = await ContactAsync(services, $"twice{i}.{campaign}@example.cz");
-            await GrantAsync(services, subject);
-            recipients.Add(new DeliveryRecipient(subject, $"twice{i}.{campaign}@example.cz", "A"));
-        }
+        var recipients = await ConsentingRecipientsAsync(services, "twice", campaign, 3);
 
         var batch = Batch(campaign, template, recipients);
         var first = await services.Get<CampaignDelivery>().SendAsync(batch);
@@ -68,13 +62,7 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
         var campaign = UniqueId.New("c");
         var template = await TemplateAsync(services);
-        var recipients = new List<DeliveryRecipient>();
-        for (var i = 0; i < 30; i++)
-        {
-            var subject = await ContactAsync(services, $"part{i}.{campaign}@example.cz");
-            await GrantAsync(services, subject);
-            recipients.Add(new DeliveryRecipient(subject, $"part{i}.{campaign}@example.cz", "A"));
-        }
+        var recipients = await ConsentingRecipientsAsync(services, "part", campaign, 30);
 
         var first = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template, recipients.Take(12).ToList()));
         var second = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template, recipients));
@@ -310,6 +298,21 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         var subject = UniqueId.New("subject");
         await services.Get<ContactStore>().PutAsync(subject, new ContactPoints(new EmailAddress(email), null), new ContactSource(ContactProvenance.Form, null, DateTimeOffset.UtcNow.AddDays(-3)));
         return subject;
+    }
+
+    // Contacts who granted marketing e-mail, each a recipient of variant A at an address naming the campaign.
+    private static async Task<List<DeliveryRecipient>> ConsentingRecipientsAsync(EngagementServices services, string name, string campaign, int count)
+    {
+        var recipients = new List<DeliveryRecipient>();
+        for (var i = 0; i < count; i++)
+        {
+            var email = $"{name}{i}.{campaign}@example.cz";
+            var subject = await ContactAsync(services, email);
+            await GrantAsync(services, subject);
+            recipients.Add(new DeliveryRecipient(subject, email, "A"));
+        }
+
+        return recipients;
     }
 
     private static Task<ConsentAppendResult> GrantAsync(EngagementServices services, string subject, ConsentDecision decision = ConsentDecision.Granted) =>

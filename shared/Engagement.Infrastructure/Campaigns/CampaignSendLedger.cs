@@ -336,37 +336,38 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
         ByPartitionAsync(campaignId, sends.DistinctBy(s => s.SubjectKey), s => s.SubjectKey, async chunk =>
         {
             var now = clock.GetUtcNow();
-            // A merge keeps the variant and Message-ID the claim wrote.
-            var actions = chunk.Select(s =>
+            // A merge keeps what the claim wrote (variant, Message-ID, campaign, step, subject): only the outcome travels.
+            var outcomes = chunk.Select(s => Outcome(new TableEntity(PartitionKey(campaignId, s.SubjectKey), RowKey(step, s.SubjectKey)), status, now, s.Detail)).ToList();
+            try
             {
-                // Campaign, step and subject travel along so that even a row erased meanwhile and written again here
-                // is found by an erasure and read back whole.
-                var row = new TableEntity(PartitionKey(campaignId, s.SubjectKey), RowKey(step, s.SubjectKey))
+                // The claims are there: a plain merge finds each row without first asking whether it exists.
+                await storage.CampaignSends.SubmitTransactionAsync(outcomes.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r, ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404)
+            {
+                // A row erased since it was claimed is written again, so that the send is on record; campaign, step and
+                // subject go with it, so that an erasure finds it and it reads back whole.
+                var whole = chunk.Select(s => Outcome(new TableEntity(PartitionKey(campaignId, s.SubjectKey), RowKey(step, s.SubjectKey))
                 {
                     ["CampaignId"] = campaignId,
                     ["Step"] = step,
                     ["SubjectKey"] = s.SubjectKey,
-                    ["Status"] = status.ToString(),
-                    ["At"] = now,
-                };
-                if (s.Detail is not null)
-                {
-                    row["Detail"] = s.Detail;
-                }
-
-                return row;
-            }).ToList();
-            try
-            {
-                // The claims are there: a plain merge finds each row without first asking whether it exists.
-                await storage.CampaignSends.SubmitTransactionAsync(actions.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r, ETag.All)), cancellationToken);
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status == 404)
-            {
-                // A row erased since it was claimed is written again, so that the send is on record.
-                await storage.CampaignSends.SubmitTransactionAsync(actions.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r)), cancellationToken);
+                }, status, now, s.Detail));
+                await storage.CampaignSends.SubmitTransactionAsync(whole.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r)), cancellationToken);
             }
         });
+
+    private static TableEntity Outcome(TableEntity row, SendStatus status, DateTimeOffset at, string? detail)
+    {
+        row["Status"] = status.ToString();
+        row["At"] = at;
+        if (detail is not null)
+        {
+            row["Detail"] = detail;
+        }
+
+        return row;
+    }
 
     private Task<bool> TryAddAsync(TableEntity row, CancellationToken cancellationToken) => TableRows.TryAddAsync(storage.CampaignSends, row, cancellationToken);
 
@@ -435,8 +436,8 @@ public sealed class CampaignSendLedger(EngagementStorage storage, TimeProvider c
             ["Variant"] = send.Variant,
             ["MessageId"] = send.MessageId,
             ["Status"] = status.ToString(),
+            // A first claim's time is its At; a takeover keeps it as FirstAt.
             ["At"] = at,
-            ["FirstAt"] = at,
         };
         if (detail is not null)
         {

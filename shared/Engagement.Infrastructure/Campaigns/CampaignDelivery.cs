@@ -74,6 +74,9 @@ public sealed record DeliveryResult(int Sent, int Resent, int Skipped, IReadOnly
     /// only the ledger says where they stand.
     /// </summary>
     public IReadOnlyList<string> SkippedOnes { get; init; } = [];
+
+    /// <summary>What the ledger held for each skipped recipient when the batch ended (null: no record, e.g. erased since).</summary>
+    public IReadOnlyDictionary<string, SendRecord?> SkippedRecords { get; init; } = new Dictionary<string, SendRecord?>();
 }
 
 /// <summary>
@@ -111,6 +114,10 @@ public sealed partial class CampaignDelivery(
 
     // Frequency records wait for a transaction's worth, or this long, before they are written.
     private static readonly TimeSpan FrequencyRecordDelay = TimeSpan.FromSeconds(1);
+
+    // How far back a send found made by an earlier attempt is still recorded for the frequency cap (its longest window
+    // is a week; a day more covers a clock's or a time zone's edge).
+    private static readonly TimeSpan FrequencyCatchUp = TimeSpan.FromDays(8);
 
     // Recipients claimed and checked together: their reads are one range query per table whatever their number (up to a
     // page), their claims a transaction per hundred; the first slice is small so that sending starts sooner.
@@ -154,7 +161,34 @@ public sealed partial class CampaignDelivery(
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
         }
 
-        return new DeliveryResult(run.SentCount, run.ResentCount, run.Skipped, run.Failures, run.Excluded) { SentTo = run.SentTo, SkippedOnes = run.SkippedOnes };
+        var skipped = await SkippedRecordsAsync(run, cancellationToken);
+        return new DeliveryResult(run.SentCount, run.ResentCount, run.Skipped, run.Failures, run.Excluded) { SentTo = run.SentTo, SkippedOnes = run.SkippedOnes, SkippedRecords = skipped };
+    }
+
+    // The recipients the batch skipped, read back from the ledger. A send an earlier attempt made and marked but stopped
+    // before recording for the frequency cap (those records trail the marks by up to a second) is recorded now: the
+    // record is keyed by the send, so writing it again changes nothing, and a cap never misses a message of a crash.
+    private async Task<IReadOnlyDictionary<string, SendRecord?>> SkippedRecordsAsync(DeliveryRun run, CancellationToken cancellationToken)
+    {
+        var keys = run.SkippedOnes;
+        if (keys.Count == 0)
+        {
+            return new Dictionary<string, SendRecord?>();
+        }
+
+        var batch = run.Batch;
+        var read = await Task.WhenAll(keys.Select(k => ledger.FindAsync(batch.CampaignId, batch.Step, k, cancellationToken)));
+        var since = clock.GetUtcNow() - FrequencyCatchUp;
+        var uncounted = read.OfType<SendRecord>()
+            .Where(r => r.Status == SendStatus.Sent && r.At >= since)
+            .Select(r => new FrequencySend(r.SubjectKey, batch.CampaignId, batch.Step, r.At))
+            .ToList();
+        if (uncounted.Count > 0)
+        {
+            await frequency.RecordAsync(uncounted, cancellationToken);
+        }
+
+        return keys.Zip(read).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
     }
 
     // A slice of the batch claimed and decided again, while earlier slices render and are sent: what it sends, and the

@@ -212,9 +212,16 @@ public sealed class FrequencyHistory
             _bySubject[send.SubjectKey] = list = new List<(long, int)>(1);
         }
 
-        if (!list.Contains((send.At.UtcTicks, id)))
+        // A campaign step sends a contact one message: a send recorded twice (again after its sender stopped, under
+        // another day when the two times straddle midnight) counts once, at its earliest time.
+        var at = list.FindIndex(s => s.Send == id);
+        if (at < 0)
         {
             list.Add((send.At.UtcTicks, id));
+        }
+        else if (send.At.UtcTicks < list[at].Ticks)
+        {
+            list[at] = (send.At.UtcTicks, id);
         }
     }
 

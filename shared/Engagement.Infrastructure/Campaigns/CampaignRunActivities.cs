@@ -220,7 +220,7 @@ public sealed class SendSlotActivity(CampaignRunStore runs, CampaignDelivery del
             cancellationToken);
 
         // What the ledger holds for these recipients is the answer, whoever sent them and whenever: what this batch sent,
-        // refused or left out it knows; only the recipients it skipped (done before, or by another sender) are read back.
+        // refused or left out it knows, and the delivery read back the recipients it skipped (done before, or by another sender).
         var known = new Dictionary<string, SendRecord?>(StringComparer.Ordinal);
         foreach (var key in result.SentTo)
         {
@@ -237,6 +237,12 @@ public sealed class SendSlotActivity(CampaignRunStore runs, CampaignDelivery del
             known[exclusion.SubjectKey] = Outcome(SendStatus.Excluded, exclusion.SubjectKey, exclusion.Reason);
         }
 
+        foreach (var (key, record) in result.SkippedRecords)
+        {
+            known.TryAdd(key, record);
+        }
+
+        // Recipients the batch neither handled nor skipped (none, unless a recipient appears twice) are read here.
         var unknown = recipients.Select(r => r.SubjectKey).Where(k => !known.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToList();
         var read = await Task.WhenAll(unknown.Select(k => ledger.FindAsync(command.CampaignId, command.Step, k, cancellationToken)));
         foreach (var (key, record) in unknown.Zip(read))

@@ -81,6 +81,40 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
     }
 
     [Fact]
+    public async Task ASendWhoseFrequencyRecordALostHostNeverWroteIsCountedWhenTheBatchRunsAgain()
+    {
+        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
+        var campaign = UniqueId.New("c");
+        var template = await TemplateAsync(services);
+        var recipients = await ConsentingRecipientsAsync(services, "uncounted", campaign, 6);
+        var keys = recipients.Select(r => r.SubjectKey).ToList();
+        var frequency = services.Get<CampaignFrequencyStore>();
+        var batch = Batch(campaign, template, recipients);
+        Assert.Equal(6, (await services.Get<CampaignDelivery>().SendAsync(batch)).Sent);
+        // The host stopped after the marks and before the frequency records that trail them: those records never came.
+        foreach (var key in keys.Take(4))
+        {
+            await frequency.EraseAsync(key);
+        }
+
+        Assert.Equal(2, (await frequency.ReadWeekOfAsync(keys, DateTimeOffset.UtcNow)).Subjects);
+
+        var again = await services.Get<CampaignDelivery>().SendAsync(batch);
+
+        Assert.Equal((0, 6), (again.Sent, again.Skipped));
+        Assert.Equal(keys.Order(StringComparer.Ordinal), again.SkippedRecords.Keys.Order(StringComparer.Ordinal));
+        Assert.All(again.SkippedRecords.Values, r => Assert.Equal(SendStatus.Sent, r!.Status));
+        var history = await frequency.ReadWeekOfAsync(keys, DateTimeOffset.UtcNow);
+        Assert.Equal(6, history.Subjects);
+        Assert.All(keys, k => Assert.False(history.Allows(new FrequencyCap(1, null), k, UniqueId.New("c"), "main", DateTimeOffset.UtcNow)));
+        // Written again, each send still counts once.
+        Assert.All(keys, k => Assert.True(history.Allows(new FrequencyCap(null, 2), k, UniqueId.New("c"), "main", DateTimeOffset.UtcNow)));
+        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
+        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
+        Assert.All(recipients, r => Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == r.Email));
+    }
+
+    [Fact]
     public async Task RecipientsWithAndWithoutAProfileInOneBatchAreEachPersonalised()
     {
         await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);

@@ -47,6 +47,24 @@ public sealed class CampaignFrequencyStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ASendRecordedAgainUnderAnotherDayCountsOnceAtItsEarliestTime()
+    {
+        var subject = UniqueId.New("s");
+        // The first record just before midnight; the same send recorded again (after its sender stopped) just after.
+        await Store.RecordAsync([new FrequencySend(subject, "c1", "main", new DateTimeOffset(2026, 11, 20, 23, 59, 59, 900, TimeSpan.Zero))]);
+        await Store.RecordAsync([new FrequencySend(subject, "c1", "main", new DateTimeOffset(2026, 11, 21, 0, 0, 0, 50, TimeSpan.Zero))]);
+
+        var history = await Store.ReadWeekOfAsync([subject], Now);
+
+        Assert.Equal(2, (await Store.ExportAsync(subject)).Count);
+        Assert.True(history.Allows(new FrequencyCap(null, 2), subject, "c2", "main", Now));
+        Assert.False(history.Allows(new FrequencyCap(null, 1), subject, "c2", "main", Now));
+        // Counted from when it first went out: 24 hours later it no longer counts for the day (the later copy would).
+        var dayLater = new DateTimeOffset(2026, 11, 21, 23, 59, 59, 990, TimeSpan.Zero);
+        Assert.True(history.Allows(new FrequencyCap(1, null), subject, "c2", "main", dayLater));
+    }
+
+    [Fact]
     public async Task TheStepBeingSentDoesNotCountAgainstItself()
     {
         var subject = UniqueId.New("s");

@@ -27,10 +27,8 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
     [Fact]
     public async Task ABatchArrivesOncePerRecipientEvenWhenItIsSentTwice()
     {
-        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
-        var campaign = UniqueId.New("c");
-        var template = await TemplateAsync(services);
-        var recipients = await ConsentingRecipientsAsync(services, "twice", campaign, 3);
+        await using var arranged = await ArrangeAsync("twice", 3);
+        var (services, campaign, template, recipients) = arranged;
 
         var batch = Batch(campaign, template, recipients);
         var first = await services.Get<CampaignDelivery>().SendAsync(batch);
@@ -59,10 +57,8 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
     [Fact]
     public async Task ABatchSentAgainAfterPartOfItWentOutSendsTheRestAndNamesWhomItSkipped()
     {
-        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
-        var campaign = UniqueId.New("c");
-        var template = await TemplateAsync(services);
-        var recipients = await ConsentingRecipientsAsync(services, "part", campaign, 30);
+        await using var arranged = await ArrangeAsync("part", 30);
+        var (services, campaign, template, recipients) = arranged;
 
         var first = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template, recipients.Take(12).ToList()));
         var second = await services.Get<CampaignDelivery>().SendAsync(Batch(campaign, template, recipients));
@@ -75,18 +71,14 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         Assert.Equal((30, 0), (counts.Sent, counts.Claimed));
         // Every message the relay took is counted against the frequency cap, those of the last marks included.
         Assert.Equal(30, (await services.Get<CampaignFrequencyStore>().ReadWeekOfAsync(recipients.Select(r => r.SubjectKey), DateTimeOffset.UtcNow)).Subjects);
-        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
-        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
-        Assert.All(recipients, r => Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == r.Email));
+        await EachGotOneMessageAsync(recipients);
     }
 
     [Fact]
     public async Task ASendWhoseFrequencyRecordALostHostNeverWroteIsCountedWhenTheBatchRunsAgain()
     {
-        await using var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
-        var campaign = UniqueId.New("c");
-        var template = await TemplateAsync(services);
-        var recipients = await ConsentingRecipientsAsync(services, "uncounted", campaign, 6);
+        await using var arranged = await ArrangeAsync("uncounted", 6);
+        var (services, campaign, template, recipients) = arranged;
         var keys = recipients.Select(r => r.SubjectKey).ToList();
         var frequency = services.Get<CampaignFrequencyStore>();
         var batch = Batch(campaign, template, recipients);
@@ -109,9 +101,7 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         Assert.All(keys, k => Assert.False(history.Allows(new FrequencyCap(1, null), k, UniqueId.New("c"), "main", DateTimeOffset.UtcNow)));
         // Written again, each send still counts once.
         Assert.All(keys, k => Assert.True(history.Allows(new FrequencyCap(null, 2), k, UniqueId.New("c"), "main", DateTimeOffset.UtcNow)));
-        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
-        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
-        Assert.All(recipients, r => Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == r.Email));
+        await EachGotOneMessageAsync(recipients);
     }
 
     [Fact]
@@ -310,6 +300,22 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
         Assert.Null(await services.Get<CampaignSendLedger>().FindAsync(campaign, "main", subject));
     }
 
+    // Services, a campaign id, a saved template and consenting recipients of variant A.
+    private async Task<Arranged> ArrangeAsync(string name, int count)
+    {
+        var services = await azurite.CreateServicesAsync(mail.MailDev.EmailSettings);
+        var campaign = UniqueId.New("c");
+        return new Arranged(services, campaign, await TemplateAsync(services), await ConsentingRecipientsAsync(services, name, campaign, count));
+    }
+
+    // MailDev holds exactly one message to each recipient's address.
+    private async Task EachGotOneMessageAsync(IEnumerable<DeliveryRecipient> recipients)
+    {
+        using var inbox = new HttpClient { BaseAddress = mail.MailDev.WebAddress };
+        var all = JsonNode.Parse(await inbox.GetStringAsync("api/email"))!.AsArray();
+        Assert.All(recipients, r => Assert.Single(all, m => (string?)m!["to"]![0]!["address"] == r.Email));
+    }
+
     private static DeliveryBatch Batch(string campaign, string templateId, IReadOnlyList<DeliveryRecipient> recipients, string[]? variants = null) => new(
         campaign,
         "main",
@@ -358,4 +364,9 @@ public sealed partial class CampaignDeliveryTests(AzuriteFixture azurite, MailDe
 
     [GeneratedRegex(@"\r?\n[ \t]+")]
     private static partial Regex Folded();
+
+    private sealed record Arranged(EngagementServices Services, string Campaign, string Template, List<DeliveryRecipient> Recipients) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Services.DisposeAsync();
+    }
 }

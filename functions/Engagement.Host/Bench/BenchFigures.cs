@@ -122,6 +122,25 @@ internal sealed record CpuUse(TimeSpan Engage, TimeSpan? Azurite, TimeSpan? Mach
     }
 }
 
+/// <summary>What this process allocated on the managed heap over some time, the collections it took and how long they paused it.</summary>
+internal sealed record ManagedMemoryUse(long Allocated, int Collections, TimeSpan Paused)
+{
+    public static ManagedMemoryUse None { get; } = new(0, 0, TimeSpan.Zero);
+
+    public ManagedMemoryUse Plus(ManagedMemoryUse other) => new(Allocated + other.Allocated, Collections + other.Collections, Paused + other.Paused);
+}
+
+/// <summary>Measures <see cref="ManagedMemoryUse"/> from its creation to <see cref="Stop"/>.</summary>
+internal sealed class ManagedMemoryMeter
+{
+    private readonly long _allocated = GC.GetTotalAllocatedBytes(precise: false);
+    private readonly int _collections = GC.CollectionCount(0);
+    private readonly TimeSpan _paused = GC.GetTotalPauseDuration();
+
+    // Every collection counts at generation 0 (a gen 1 or gen 2 collection collects generation 0 too).
+    public ManagedMemoryUse Stop() => new(GC.GetTotalAllocatedBytes(precise: false) - _allocated, GC.CollectionCount(0) - _collections, GC.GetTotalPauseDuration() - _paused);
+}
+
 /// <summary>Measures <see cref="CpuUse"/> from its creation to <see cref="Stop"/>.</summary>
 internal sealed class CpuMeter
 {

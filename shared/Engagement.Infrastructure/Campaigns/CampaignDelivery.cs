@@ -127,6 +127,10 @@ public sealed partial class CampaignDelivery(
     // Checked slices rendering ahead of the connections at once.
     private const int RenderAhead = 2;
 
+    // Rendered messages waiting for a connection: this many per connection, and at least the minimum.
+    private const int RenderedPerConnection = 8;
+    private const int MinRenderedWaiting = 32;
+
     /// <summary>Sends a batch; see the type's summary. Invalid input throws <see cref="ArgumentException"/>.</summary>
     public async Task<DeliveryResult> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken = default)
     {
@@ -306,9 +310,14 @@ public sealed partial class CampaignDelivery(
         var batch = run.Batch;
         var pace = batch.MaxPerSecond is > 0 ? new SendPace(batch.MaxPerSecond.Value) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Room for a slice's worth: a renderer rarely waits for a connection (each wait is a thread switched out and
-        // in), while the slices rendering ahead still bound what is held.
-        var rendered = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(SliceSize) { SingleReader = false, SingleWriter = false });
+        // A few messages per connection wait rendered: enough that a connection never waits for a renderer, and few
+        // enough that a message is seldom still alive when the next collection comes. A queue of a whole slice kept
+        // hundreds of messages alive through every gen 0 collection, each copied into gen 1: twice the pause time.
+        var rendered = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(Math.Max(MinRenderedWaiting, relay.Connections * RenderedPerConnection))
+        {
+            SingleReader = false,
+            SingleWriter = false,
+        });
         var marks = Channel.CreateUnbounded<Mark>();
         var ending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var marker = MarkAsync(run, marks.Reader, ending.Task);
